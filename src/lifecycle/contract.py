@@ -10,7 +10,7 @@ import yaml
 
 from lifecycle.paths import project_dir
 
-SOURCES_FILE = Path("models") / "staging" / "_raw__sources.yml"
+SOURCES_FILE = Path("models") / "staging" / "raw" / "_raw__sources.yml"
 
 # How `lifecycle ingest` checks a column of each contract type (DuckDB types).
 DUCKDB_TYPES = {

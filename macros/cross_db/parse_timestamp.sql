@@ -1,0 +1,19 @@
+{#- Text -> UTC timestamp without zone, or null when unparseable.
+    Strings with an offset ('2026-03-01T12:00:00+02:00') are converted to UTC; strings without
+    one are read as UTC (the profile pins the session time zone to UTC). A plain
+    try_cast(... as timestamp) on DuckDB silently ignores the offset, hence timestamptz. -#}
+{% macro parse_timestamp(column) -%}
+    {{ return(adapter.dispatch('parse_timestamp', 'lifecycle')(column)) }}
+{%- endmacro %}
+
+{% macro default__parse_timestamp(column) -%}
+    {{ dbt.safe_cast(column, dbt.type_timestamp()) }}
+{%- endmacro %}
+
+{% macro duckdb__parse_timestamp(column) -%}
+    cast(try_cast({{ column }} as timestamptz) as timestamp)
+{%- endmacro %}
+
+{% macro spark__parse_timestamp(column) -%}
+    try_cast({{ column }} as timestamp)
+{%- endmacro %}

@@ -1,0 +1,55 @@
+{#- Small, named cleaning rules shared by the staging models. Each takes a raw text column. -#}
+
+{#- Trimmed text; empty strings become null (CSV exports write nulls as ''). -#}
+{% macro clean_text(column) -%}
+    nullif(trim({{ column }}), '')
+{%- endmacro %}
+
+{% macro is_blank(column) -%}
+    ({{ clean_text(column) }} is null)
+{%- endmacro %}
+
+{#- Emails are matched trimmed and lower-cased (as Google and Meta normalize them). -#}
+{% macro normalize_email(column) -%}
+    lower({{ clean_text(column) }})
+{%- endmacro %}
+
+{#- Deliberately loose: one @, no spaces, a dot in the domain. Mail servers decide the rest. -#}
+{% macro is_malformed_email(column) -%}
+    ({{ clean_text(column) }} is not null
+        and not {{ regexp_matches(normalize_email(column), '[^@ ]+@[^@ ]+[.][^@ ]+') }})
+{%- endmacro %}
+
+{% macro parse_decimal(column) -%}
+    {{ dbt.safe_cast(clean_text(column), 'decimal(28, 6)') }}
+{%- endmacro %}
+
+{% macro parse_integer(column) -%}
+    {{ dbt.safe_cast(clean_text(column), dbt.type_bigint()) }}
+{%- endmacro %}
+
+{#- 'true'/'false' and the usual spreadsheet spellings. -#}
+{% macro parse_boolean(column) -%}
+    case
+        when lower({{ clean_text(column) }}) in ('true', 't', 'yes', 'y', '1') then true
+        when lower({{ clean_text(column) }}) in ('false', 'f', 'no', 'n', '0') then false
+    end
+{%- endmacro %}
+
+{#- True when a value was delivered but does not parse: such rows are quarantined, not nulled. -#}
+{% macro fails_timestamp(column) -%}
+    ({{ clean_text(column) }} is not null and {{ parse_timestamp(clean_text(column)) }} is null)
+{%- endmacro %}
+
+{% macro fails_decimal(column) -%}
+    ({{ clean_text(column) }} is not null and {{ parse_decimal(column) }} is null)
+{%- endmacro %}
+
+{% macro fails_integer(column) -%}
+    ({{ clean_text(column) }} is not null and {{ parse_integer(column) }} is null)
+{%- endmacro %}
+
+{#- A parsed timestamp after the load time (plus the allowed clock skew) cannot be real. -#}
+{% macro is_future(column) -%}
+    ({{ parse_timestamp(clean_text(column)) }} > {{ dbt.dateadd('hour', var('max_future_skew_hours'), '_loaded_at') }})
+{%- endmacro %}

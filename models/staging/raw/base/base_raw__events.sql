@@ -1,0 +1,65 @@
+{#- Every delivered tracking event, typed, with its quarantine verdict (null = staged).
+    Events are immutable: of two rows with one event_id the first delivered wins (as Segment
+    dedupes on messageId). -#}
+with
+
+source as (
+    select
+        *,
+        {{ copy_number('events', ['event_id', 'event_type', 'event_name', 'anonymous_id', 'user_id', 'email', 'timestamp', 'received_at', 'platform', 'device_id', 'page_url', 'referrer', 'utm_source', 'utm_medium', 'utm_campaign', 'properties']) }} as copy_number
+    from {{ source('raw', 'events') }}
+),
+
+checked as (
+    select
+        -- load metadata
+        source._raw_row_id,
+        source._source_file,
+        source._loaded_at,
+        source.copy_number,
+        {{ source_key(['source.event_id']) }} as source_key,
+
+        -- ids
+        {{ clean_text('source.event_id') }} as event_id,
+        {{ clean_text('source.anonymous_id') }} as anonymous_id,
+        {{ clean_text('source.user_id') }} as user_id,
+        {{ clean_text('source.device_id') }} as device_id,
+
+        -- strings
+        lower({{ clean_text('source.event_type') }}) as event_type,
+        {{ clean_text('source.event_name') }} as event_name_raw,
+        {{ normalize_email('source.email') }} as email,
+        lower({{ clean_text('source.platform') }}) as platform,
+        {{ clean_text('source.page_url') }} as page_url,
+        {{ clean_text('source.referrer') }} as referrer,
+        lower({{ clean_text('source.utm_source') }}) as utm_source,
+        lower({{ clean_text('source.utm_medium') }}) as utm_medium,
+        {{ clean_text('source.utm_campaign') }} as utm_campaign,
+        {{ clean_text('source.properties') }} as properties,
+
+        -- timestamps
+        {{ parse_timestamp(clean_text(adapter.quote('timestamp'))) }} as event_at,
+        {{ parse_timestamp(clean_text('source.received_at')) }} as received_at,
+
+        case
+            when {{ is_blank('source.event_id') }} then 'null_key'
+            when {{ is_blank('source.event_type') }} or {{ is_blank(adapter.quote('timestamp')) }}
+                then 'missing_value'
+            when {{ fails_timestamp(adapter.quote('timestamp')) }}
+                or {{ fails_timestamp('source.received_at') }}
+                then 'unparseable_timestamp'
+            when {{ is_future(adapter.quote('timestamp')) }} then 'future_timestamp'
+            when lower({{ clean_text('source.event_type') }})
+                not in ('track', 'page', 'screen', 'identify')
+                then 'invalid_value'
+            when {{ is_malformed_email('source.email') }} then 'malformed_email'
+        end as check_reason
+
+    from source
+),
+
+final as (
+    {{ quarantine_verdict('checked', ['event_id'], '_raw_row_id') }}
+)
+
+select * from final

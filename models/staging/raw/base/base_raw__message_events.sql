@@ -1,0 +1,58 @@
+{#- Every delivered message event, typed, with its quarantine verdict (null = staged).
+    Immutable facts: of two rows with one message_event_id the first delivered wins. -#}
+with
+
+source as (
+    select
+        *,
+        {{ copy_number('message_events', ['message_event_id', 'message_id', 'campaign_id', 'customer_id', 'channel', 'event', 'occurred_at', 'variant']) }} as copy_number
+    from {{ source('raw', 'message_events') }}
+),
+
+checked as (
+    select
+        -- load metadata
+        source._raw_row_id,
+        source._source_file,
+        source._loaded_at,
+        source.copy_number,
+        {{ source_key(['source.message_event_id']) }} as source_key,
+
+        -- ids
+        {{ clean_text('source.message_event_id') }} as message_event_id,
+        {{ clean_text('source.message_id') }} as message_id,
+        {{ clean_text('source.campaign_id') }} as campaign_id,
+        {{ clean_text('source.customer_id') }} as customer_id,
+
+        -- strings
+        lower({{ clean_text('source.channel') }}) as channel,
+        lower({{ clean_text('source.event') }}) as message_event,
+        lower({{ clean_text('source.variant') }}) as variant,
+
+        -- timestamps
+        {{ parse_timestamp(clean_text('source.occurred_at')) }} as occurred_at,
+
+        case
+            when {{ is_blank('source.message_event_id') }} then 'null_key'
+            when {{ is_blank('source.channel') }}
+                or {{ is_blank('source.event') }}
+                or {{ is_blank('source.occurred_at') }}
+                then 'missing_value'
+            when {{ fails_timestamp('source.occurred_at') }} then 'unparseable_timestamp'
+            when {{ is_future('source.occurred_at') }} then 'future_timestamp'
+            when lower({{ clean_text('source.channel') }})
+                not in ('email', 'sms', 'push', 'whatsapp', 'web_push', 'in_app')
+                or lower({{ clean_text('source.event') }}) not in (
+                    'sent', 'delivered', 'opened', 'clicked', 'bounced', 'unsubscribed', 'complained'
+                )
+                then 'invalid_value'
+        end as check_reason
+
+    from source
+),
+
+final as (
+    {{ quarantine_verdict('checked', ['message_event_id'], '_raw_row_id') }}
+)
+
+select * from final

@@ -1,0 +1,47 @@
+{#- Every delivered order line, typed, with its quarantine verdict (null = staged). -#}
+with
+
+source as (
+    select
+        *,
+        {{ copy_number('order_items', ['order_id', 'product_id', 'quantity', 'unit_price', 'discount_amount']) }} as copy_number
+    from {{ source('raw', 'order_items') }}
+),
+
+checked as (
+    select
+        -- load metadata
+        source._raw_row_id,
+        source._source_file,
+        source._loaded_at,
+        source.copy_number,
+        {{ source_key(['source.order_id', 'source.product_id']) }} as source_key,
+
+        -- ids
+        {{ clean_text('source.order_id') }} as order_id,
+        {{ clean_text('source.product_id') }} as product_id,
+
+        -- numerics (in the order's currency; stg_raw__order_items converts)
+        coalesce({{ parse_integer('source.quantity') }}, 1) as quantity,
+        {{ parse_decimal('source.unit_price') }} as unit_price,
+        {{ parse_decimal('source.discount_amount') }} as discount_amount,
+
+        case
+            when {{ is_blank('source.order_id') }} or {{ is_blank('source.product_id') }}
+                then 'null_key'
+            when {{ fails_integer('source.quantity') }}
+                or {{ fails_decimal('source.unit_price') }}
+                or {{ fails_decimal('source.discount_amount') }}
+                then 'unparseable_number'
+            when {{ parse_integer('source.quantity') }} <= 0 then 'invalid_value'
+            when {{ parse_decimal('source.unit_price') }} < 0 then 'negative_amount'
+        end as check_reason
+
+    from source
+),
+
+final as (
+    {{ quarantine_verdict('checked', ['order_id', 'product_id'], '_raw_row_id desc') }}
+)
+
+select * from final

@@ -1,0 +1,80 @@
+{#- Every delivered order row, typed, with its quarantine verdict (null = staged). -#}
+with
+
+source as (
+    select
+        *,
+        {{ copy_number('orders', ['order_id', 'customer_id', 'email', 'anonymous_id', 'ordered_at', 'status', 'currency', 'total_amount', 'discount_amount', 'discount_code', 'shipping_amount', 'tax_amount', 'sales_channel', 'updated_at']) }} as copy_number
+    from {{ source('raw', 'orders') }}
+),
+
+known_currencies as (
+    select currency_code from {{ ref('currency_rates') }}
+),
+
+checked as (
+    select
+        -- load metadata
+        source._raw_row_id,
+        source._source_file,
+        source._loaded_at,
+        source.copy_number,
+        {{ source_key(['source.order_id']) }} as source_key,
+
+        -- ids
+        {{ clean_text('source.order_id') }} as order_id,
+        {{ clean_text('source.customer_id') }} as customer_id,
+        {{ clean_text('source.anonymous_id') }} as anonymous_id,
+
+        -- strings
+        {{ normalize_email('source.email') }} as email,
+        coalesce(lower({{ clean_text('source.status') }}), 'completed') as status,
+        coalesce(
+            upper({{ clean_text('source.currency') }}), '{{ var("reporting_currency") }}'
+        ) as currency_code,
+        {{ clean_text('source.discount_code') }} as discount_code,
+        lower({{ clean_text('source.sales_channel') }}) as sales_channel,
+
+        -- numerics (in currency_code; stg_raw__orders converts)
+        {{ parse_decimal('source.total_amount') }} as total_amount,
+        {{ parse_decimal('source.discount_amount') }} as discount_amount,
+        {{ parse_decimal('source.shipping_amount') }} as shipping_amount,
+        {{ parse_decimal('source.tax_amount') }} as tax_amount,
+
+        -- timestamps
+        {{ parse_timestamp(clean_text('source.ordered_at')) }} as ordered_at,
+        {{ parse_timestamp(clean_text('source.updated_at')) }} as updated_at,
+
+        -- the first failed check decides the reason
+        case
+            when {{ is_blank('source.order_id') }} then 'null_key'
+            when {{ is_blank('source.ordered_at') }} or {{ is_blank('source.total_amount') }}
+                then 'missing_value'
+            when {{ fails_timestamp('source.ordered_at') }}
+                or {{ fails_timestamp('source.updated_at') }}
+                then 'unparseable_timestamp'
+            when {{ fails_decimal('source.total_amount') }}
+                or {{ fails_decimal('source.discount_amount') }}
+                or {{ fails_decimal('source.shipping_amount') }}
+                or {{ fails_decimal('source.tax_amount') }}
+                then 'unparseable_number'
+            when {{ is_future('source.ordered_at') }} then 'future_timestamp'
+            when coalesce(lower({{ clean_text('source.status') }}), 'completed')
+                not in ('completed', 'cancelled', 'refunded', 'pending')
+                then 'invalid_value'
+            when upper({{ clean_text('source.currency') }}) not in (select currency_code from known_currencies)
+                then 'unknown_currency'
+            when {{ parse_decimal('source.total_amount') }} < 0
+                and coalesce(lower({{ clean_text('source.status') }}), 'completed') != 'refunded'
+                then 'negative_amount'
+            when {{ is_malformed_email('source.email') }} then 'malformed_email'
+        end as check_reason
+
+    from source
+),
+
+final as (
+    {{ quarantine_verdict('checked', ['order_id'], 'updated_at desc nulls last, _raw_row_id desc') }}
+)
+
+select * from final

@@ -1,0 +1,56 @@
+{#- Every delivered survey response, typed, with its quarantine verdict (null = staged). -#}
+with
+
+source as (
+    select
+        *,
+        {{ copy_number('survey_responses', ['response_id', 'customer_id', 'survey_type', 'score', 'comment', 'responded_at']) }} as copy_number
+    from {{ source('raw', 'survey_responses') }}
+),
+
+checked as (
+    select
+        -- load metadata
+        source._raw_row_id,
+        source._source_file,
+        source._loaded_at,
+        source.copy_number,
+        {{ source_key(['source.response_id']) }} as source_key,
+
+        -- ids
+        {{ clean_text('source.response_id') }} as response_id,
+        {{ clean_text('source.customer_id') }} as customer_id,
+
+        -- strings
+        lower({{ clean_text('source.survey_type') }}) as survey_type,
+        {{ clean_text('source.comment') }} as survey_comment,
+
+        -- numerics
+        {{ parse_integer('source.score') }} as score,
+
+        -- timestamps
+        {{ parse_timestamp(clean_text('source.responded_at')) }} as responded_at,
+
+        case
+            when {{ is_blank('source.response_id') }} then 'null_key'
+            when {{ is_blank('source.survey_type') }} or {{ is_blank('source.score') }}
+                then 'missing_value'
+            when {{ fails_integer('source.score') }} then 'unparseable_number'
+            when {{ fails_timestamp('source.responded_at') }} then 'unparseable_timestamp'
+            when {{ is_future('source.responded_at') }} then 'future_timestamp'
+            when lower({{ clean_text('source.survey_type') }}) not in ('nps', 'csat')
+                or (lower({{ clean_text('source.survey_type') }}) = 'nps'
+                    and {{ parse_integer('source.score') }} not between 0 and 10)
+                or (lower({{ clean_text('source.survey_type') }}) = 'csat'
+                    and {{ parse_integer('source.score') }} not between 1 and 5)
+                then 'invalid_value'
+        end as check_reason
+
+    from source
+),
+
+final as (
+    {{ quarantine_verdict('checked', ['response_id'], '_raw_row_id desc') }}
+)
+
+select * from final

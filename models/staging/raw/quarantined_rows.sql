@@ -1,0 +1,34 @@
+{{ config(materialized="table") }}
+
+{#- Every raw row that was not staged, with the source table, its key and the reason.
+    raw rows = staged rows + quarantined rows holds per source (test raw_rows_reconcile). -#}
+{%- set tables = [
+    'orders', 'order_items', 'products', 'customers', 'events', 'message_events',
+    'campaigns', 'consents', 'deletion_requests', 'survey_responses', 'referrals',
+    'loyalty_transactions',
+] -%}
+
+with
+
+{% for table in tables %}
+{{ table }} as (
+    select
+        '{{ table }}' as source_table,
+        source_key,
+        _raw_row_id,
+        _source_file,
+        quarantine_reason,
+        _loaded_at
+    from {{ ref('base_raw__' ~ table) }}
+    where quarantine_reason is not null
+),
+
+{% endfor %}
+final as (
+    {% for table in tables %}
+    select * from {{ table }}
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+)
+
+select * from final
