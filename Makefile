@@ -1,0 +1,42 @@
+# The two README commands are `make run` and `make test`; everything else supports them.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: run test install unit e2e dbt-test lint lock bench clean
+
+# Create the virtualenv and install the pinned dependencies (again only when the lock changes).
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	rm -f $(VENV)/.installed-*
+	$(BIN)/python -m pip install --quiet --upgrade pip uv
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock \
+		|| $(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e . \
+		|| $(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+install: $(STAMP)
+
+## make run: set up, generate the demo shop, ingest it, dbt build, print a summary.
+run: install
+	$(BIN)/lifecycle demo
+
+## make test: Python tests, dbt unit + data tests, and end-to-end builds on generated data.
+test: install
+	$(BIN)/python -m pytest
+
+unit: install
+	$(BIN)/python -m pytest -m "not e2e"
+
+lint: install
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+
+# Re-resolve requirements.lock from pyproject.toml (needs network access to the index).
+lock: install
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+
+clean:
+	rm -rf target logs data

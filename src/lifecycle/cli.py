@@ -1,0 +1,202 @@
+"""`lifecycle` command line: generate demo data, ingest files, build the warehouse, summarize."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from lifecycle import paths
+
+
+def _cmd_generate(args: argparse.Namespace) -> int:
+    from lifecycle.generate import generate
+
+    out = Path(args.out) if args.out else paths.demo_data_dir()
+    summary = generate(
+        out,
+        customers=args.customers,
+        months=args.months,
+        seed=args.seed,
+        end_date=args.end_date,
+        bad_row_share=args.bad_row_share,
+        file_format=args.format,
+        progress=not args.quiet,
+    )
+    rows = summary.get("rows", {})
+    print(f"generated {sum(rows.values()):,} rows in {len(rows)} files under {out}")
+    return 0
+
+
+def _cmd_ingest(args: argparse.Namespace) -> int:
+    from lifecycle.ingest import ContractError, ingest
+
+    try:
+        report = ingest(Path(args.data_dir), database=_database(args))
+    except ContractError as err:
+        print(f"ingest failed, raw left unchanged:\n{err}", file=sys.stderr)
+        return 2
+    print(report.format())
+    return 0
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    code = run_dbt(["build", *args.dbt_args], database=_database(args))
+    if code == 0:
+        print(summary_text(_database(args)))
+    return code
+
+
+def _cmd_summary(args: argparse.Namespace) -> int:
+    print(summary_text(_database(args)))
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    """Everything on the default demo data: generate, ingest, build, summarize."""
+    started = time.monotonic()
+    data_dir = paths.demo_data_dir()
+    gen = argparse.Namespace(
+        out=str(data_dir), customers=args.customers, months=args.months, seed=args.seed,
+        end_date=args.end_date, bad_row_share=args.bad_row_share, format="csv", quiet=False,
+    )
+    for step in (
+        lambda: _cmd_generate(gen),
+        lambda: _cmd_ingest(argparse.Namespace(data_dir=str(data_dir), database=args.database)),
+        lambda: _cmd_build(argparse.Namespace(dbt_args=[], database=args.database)),
+    ):
+        code = step()
+        if code:
+            return code
+    print(f"demo finished in {time.monotonic() - started:.0f} s")
+    return 0
+
+
+def _database(args: argparse.Namespace) -> Path:
+    return Path(args.database).resolve() if getattr(args, "database", None) else paths.duckdb_path()
+
+
+def run_dbt(dbt_args: list[str], database: Path | None = None) -> int:
+    """Run dbt in-process on this project; returns 0 on success, 1 on failure."""
+    from dbt.cli.main import dbtRunner
+
+    project = paths.project_dir()
+    database = database or paths.duckdb_path()
+    database.parent.mkdir(parents=True, exist_ok=True)
+    os.environ["LIFECYCLE_DUCKDB_PATH"] = str(database)
+    cli_args = [*dbt_args, "--project-dir", str(project), "--profiles-dir", str(project)]
+    result = dbtRunner().invoke(cli_args)
+    return 0 if result.success else 1
+
+
+def summary_text(database: Path) -> str:
+    """A few lines a newcomer can read after a build: what was loaded, staged, quarantined."""
+    import duckdb
+
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        def one(sql: str):
+            return con.execute(sql).fetchall()[0]
+
+        def exists(schema: str, table: str) -> bool:
+            sql = "select count(*) from information_schema.tables where table_schema=? and table_name=?"
+            return con.execute(sql, [schema, table]).fetchall()[0][0] > 0
+
+        lines = ["", "warehouse summary", "-----------------"]
+        orders, revenue, buyers = one(
+            "select count(*), coalesce(sum(total_amount) filter (where is_completed), 0),"
+            " count(distinct coalesce(customer_id, email)) filter (where is_completed)"
+            " from staging.stg_raw__orders"
+        )
+        completed = one("select count(*) from staging.stg_raw__orders where is_completed")[0]
+        aov = revenue / completed if completed else 0
+        currency = _reporting_currency()
+        lines.append(f"orders            {orders:>12,}")
+        lines.append(f"buyers            {buyers:>12,}")
+        lines.append(f"revenue           {revenue:>12,.2f} {currency} (completed orders)")
+        lines.append(f"average order     {aov:>12,.2f} {currency}")
+        if exists("marts", "customer_lifecycle"):
+            lines.append("customers per lifecycle stage:")
+            for stage, n in con.execute(
+                "select lifecycle_stage, count(*) from marts.customer_lifecycle group by 1 order by 2 desc"
+            ).fetchall():
+                lines.append(f"  {stage:<16}{n:>12,}")
+        if exists("marts", "kpi_monthly"):
+            lines.append("see marts.kpi_monthly / kpi_daily for KPIs")
+        quarantined = con.execute(
+            "select quarantine_reason, count(*) from staging.quarantined_rows group by 1 order by 2 desc"
+        ).fetchall()
+        total_q = sum(n for _, n in quarantined)
+        lines.append(f"quarantined rows  {total_q:>12,}  (staging.quarantined_rows)")
+        for reason, n in quarantined:
+            lines.append(f"  {reason:<22}{n:>6,}")
+        lines.append(f"database          {database}")
+        return "\n".join(lines)
+    finally:
+        con.close()
+
+
+def _reporting_currency() -> str:
+    import yaml
+
+    project = yaml.safe_load((paths.project_dir() / "dbt_project.yml").read_text())
+    return project["vars"]["reporting_currency"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lifecycle", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add_database(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--database",
+            help="DuckDB file (default: $LIFECYCLE_DUCKDB_PATH or data/warehouse.duckdb)",
+        )
+
+    def add_sizes(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--customers", type=int, default=3000, help="registered customers (default 3000)")
+        p.add_argument("--months", type=int, default=24, help="months of history (default 24)")
+        p.add_argument("--seed", type=int, default=42, help="random seed (same seed, same bytes)")
+        p.add_argument("--end-date", default="2026-09-30", help="last day of data (YYYY-MM-DD)")
+        p.add_argument(
+            "--bad-row-share", type=float, default=0.005,
+            help="share of rows per table carrying one defect (default 0.005)",
+        )
+
+    p = sub.add_parser("generate", help="write a deterministic synthetic shop (every raw table)")
+    add_sizes(p)
+    p.add_argument("--out", help="output folder (default data/demo)")
+    p.add_argument("--format", choices=["csv", "parquet"], default="csv")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_generate)
+
+    p = sub.add_parser("ingest", help="load CSV/Parquet files named after the raw tables into schema raw")
+    p.add_argument("data_dir")
+    add_database(p)
+    p.set_defaults(func=_cmd_ingest)
+
+    p = sub.add_parser("build", help="dbt build the warehouse, then print a summary")
+    add_database(p)
+    p.add_argument("dbt_args", nargs=argparse.REMAINDER, help="extra dbt arguments (e.g. --select ...)")
+    p.set_defaults(func=_cmd_build)
+
+    p = sub.add_parser("summary", help="print the summary of a built warehouse")
+    add_database(p)
+    p.set_defaults(func=_cmd_summary)
+
+    p = sub.add_parser("demo", help="generate + ingest + build on the demo data")
+    add_sizes(p)
+    add_database(p)
+    p.set_defaults(func=_cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,106 @@
+"""End-to-end: generated files -> `lifecycle ingest` -> `dbt build` (models + every dbt test)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import query, read_csv_rows
+
+from lifecycle.cli import main, run_dbt
+from lifecycle.contract import load_contract
+from lifecycle.ingest import ingest
+
+pytestmark = pytest.mark.e2e
+
+
+def test_every_raw_row_is_staged_or_quarantined(built_warehouse):
+    for table in load_contract():
+        raw = query(built_warehouse, f"select count(*) from raw.{table}")[0][0]
+        staged = query(built_warehouse, f"select count(*) from staging.stg_raw__{table}")[0][0]
+        quarantined = query(
+            built_warehouse,
+            "select count(*) from staging.quarantined_rows where source_table = ?",
+            [table],
+        )[0][0]
+        assert raw == staged + quarantined, table
+
+
+def test_every_injected_bad_row_is_quarantined_with_its_reason(built_warehouse, demo_dir):
+    truth = read_csv_rows(demo_dir / "_truth" / "bad_rows.csv")
+    assert truth, "the generator injected no bad rows"
+    found = {
+        (t, int(r), reason)
+        for t, r, reason in query(
+            built_warehouse,
+            "select source_table, _raw_row_id, quarantine_reason from staging.quarantined_rows",
+        )
+    }
+    missing = [
+        (b["table"], int(b["row_number"]), b["reason"])
+        for b in truth
+        if (b["table"], int(b["row_number"]), b["reason"]) not in found
+    ]
+    assert not missing, f"{len(missing)} of {len(truth)} bad rows not quarantined as injected: {missing[:10]}"
+
+
+def test_staging_normalizes_contacts_and_time(built_warehouse):
+    bad_emails = query(
+        built_warehouse,
+        "select count(*) from staging.stg_raw__customers where email != lower(trim(email))",
+    )[0][0]
+    assert bad_emails == 0
+    phones = query(
+        built_warehouse,
+        "select count(*), count(*) filter (where regexp_full_match(phone_e164, '\\+[1-9][0-9]{7,14}'))"
+        " from staging.stg_raw__customers where phone_e164 is not null",
+    )[0]
+    assert phones[0] > 0 and phones[0] == phones[1]
+    names = query(
+        built_warehouse,
+        "select count(*) from staging.stg_raw__events where event_name in ('product_viewed', 'Viewed Product')",
+    )[0][0]
+    assert names == 0
+
+
+def _write(path: Path, header: list[str], rows: list[list[str]]) -> None:
+    lines = [",".join(header)] + [",".join(r) for r in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_a_folder_with_only_orders_ingests_and_builds(tmp_path):
+    data = tmp_path / "export"
+    data.mkdir()
+    _write(
+        data / "orders.csv",
+        ["order_id", "customer_id", "ordered_at", "total_amount"],
+        [
+            ["1", "a", "2025-01-05 10:00:00", "20.00"],
+            ["2", "a", "2025-03-01 09:30:00", "35.50"],
+            ["3", "b", "2025-02-11 18:00:00", "12.00"],
+            ["4", "", "2025-02-12 18:00:00", "-3"],
+        ],
+    )
+    db = tmp_path / "orders_only.duckdb"
+    ingest(data, database=db)
+    assert run_dbt(["build"], database=db) == 0
+    assert query(db, "select count(*) from staging.stg_raw__orders")[0][0] == 3
+    assert query(db, "select quarantine_reason from staging.quarantined_rows") == [("negative_amount",)]
+    assert query(db, "select count(*) from raw.events")[0][0] == 0
+
+
+def test_missing_required_column_is_named_and_changes_nothing(tmp_path, capsys):
+    good = tmp_path / "good"
+    good.mkdir()
+    _write(good / "orders.csv", ["order_id", "ordered_at", "total_amount"], [["1", "2025-01-05", "9"]])
+    db = tmp_path / "w.duckdb"
+    assert main(["ingest", str(good), "--database", str(db)]) == 0
+    before = query(db, "select * from raw.orders")
+
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    _write(bad / "orders.csv", ["order_id", "total_amount"], [["2", "5"], ["3", "6"]])
+    assert main(["ingest", str(bad), "--database", str(db)]) != 0
+    err = capsys.readouterr().err
+    assert "orders.csv" in err and "ordered_at" in err
+    assert query(db, "select * from raw.orders") == before
