@@ -28,3 +28,21 @@
 {% macro duckdb__regexp_replace_all(expression, pattern, replacement) -%}
     regexp_replace({{ expression }}, '{{ pattern }}', '{{ replacement }}', 'g')
 {%- endmacro %}
+
+
+{#- A text field of a JSON text column (top-level key). -#}
+{% macro json_text(json_column, key) -%}
+    {{ return(adapter.dispatch('json_text', 'lifecycle')(json_column, key)) }}
+{%- endmacro %}
+
+{% macro default__json_text(json_column, key) -%}
+    json_extract_path_text({{ json_column }}, '{{ key }}')
+{%- endmacro %}
+
+{% macro duckdb__json_text(json_column, key) -%}
+    json_extract_string(try_cast({{ json_column }} as json), '$.{{ key }}')
+{%- endmacro %}
+
+{% macro spark__json_text(json_column, key) -%}
+    get_json_object({{ json_column }}, '$.{{ key }}')
+{%- endmacro %}

@@ -57,7 +57,9 @@ final as (
         customers.region,
         customers.city,
         customers.postal_code,
-        customers.timezone,
+        -- an unknown zone would break local-time conversions later: null it, keep the raw value
+        case when {{ is_known_timezone('customers.timezone') }} then customers.timezone end as timezone,
+        customers.timezone as timezone_raw,
         customers.language,
         customers.gender,
 

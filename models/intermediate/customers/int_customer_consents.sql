@@ -1,0 +1,46 @@
+{#- Current consent per person, channel and purpose: the latest recorded change up to
+    as_of_date wins. Null = never asked (treated as not granted by audiences). -#}
+with
+
+as_of as (
+    select * from {{ ref('int_as_of_date') }}
+),
+
+graph as (
+    select node, customer_key from {{ ref('int_identity_graph') }}
+),
+
+latest as (
+    select
+        graph.customer_key,
+        consents.channel,
+        consents.purpose,
+        consents.consent_status,
+        row_number() over (
+            partition by graph.customer_key, consents.channel, consents.purpose
+            order by consents.recorded_at desc, consents.consent_status desc
+        ) as recency_rank
+    from {{ ref('stg_raw__consents') }} as consents
+    cross join as_of
+    inner join graph on graph.node = {{ identity_node('customer_id', 'consents.customer_id') }}
+    where consents.recorded_at < as_of.as_of_at
+),
+
+{%- set pairs = [
+    ('email', 'marketing'), ('sms', 'marketing'), ('push', 'marketing'), ('whatsapp', 'marketing'),
+    ('ads', 'ad_user_data'), ('ads', 'ad_personalization'), ('ads', 'sale_or_sharing'),
+] %}
+
+final as (
+    select
+        customer_key,
+        {% for channel, purpose in pairs %}
+        max(case when channel = '{{ channel }}' and purpose = '{{ purpose }}' then consent_status end)
+            as {{ channel }}_{{ purpose }}_consent{{ ',' if not loop.last }}
+        {% endfor %}
+    from latest
+    where recency_rank = 1
+    group by 1
+)
+
+select * from final

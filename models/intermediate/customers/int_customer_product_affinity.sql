@@ -1,0 +1,124 @@
+{#- What each person buys and browses: favourite category and brand (most units bought, ties
+    by name), the last viewed products and categories, and the open cart (products added after
+    the person's last order), all up to as_of_date. -#}
+with
+
+as_of as (
+    select * from {{ ref('int_as_of_date') }}
+),
+
+orders as (
+    select orders.order_id, orders.customer_key, orders.ordered_at
+    from {{ ref('int_orders_resolved') }} as orders
+    cross join as_of
+    where orders.is_completed and orders.ordered_at < as_of.as_of_at
+),
+
+items as (
+    select
+        orders.customer_key,
+        products.category,
+        products.brand,
+        order_items.quantity
+    from {{ ref('stg_raw__order_items') }} as order_items
+    inner join orders on order_items.order_id = orders.order_id
+    left join {{ ref('stg_raw__products') }} as products
+        on order_items.product_id = products.product_id
+),
+
+{% for dimension in ['category', 'brand'] %}
+favourite_{{ dimension }} as (
+    select customer_key, {{ dimension }} as favourite_{{ dimension }}
+    from (
+        select
+            customer_key,
+            {{ dimension }},
+            row_number() over (
+                partition by customer_key order by sum(quantity) desc, {{ dimension }}
+            ) as rank_in_customer
+        from items
+        where {{ dimension }} is not null
+        group by customer_key, {{ dimension }}
+    ) as ranked
+    where rank_in_customer = 1
+),
+
+{% endfor %}
+product_events as (
+    select
+        events.customer_key,
+        events.event_name,
+        events.event_at,
+        {{ json_text('events.properties', 'product_id') }} as product_id,
+        {{ json_text('events.properties', 'category') }} as category,
+        {{ dbt.safe_cast(json_text('events.properties', 'price'), 'decimal(18, 2)') }} as price,
+        coalesce({{ dbt.safe_cast(json_text('events.properties', 'quantity'), dbt.type_bigint()) }}, 1)
+            as quantity
+    from {{ ref('int_events_resolved') }} as events
+    cross join as_of
+    where events.customer_key is not null
+        and events.event_name in ('Product Viewed', 'Product Added')
+        and events.event_at < as_of.as_of_at
+),
+
+views_ranked as (
+    select
+        customer_key,
+        product_id,
+        category,
+        row_number() over (partition by customer_key order by event_at desc, product_id) as recency_rank
+    from product_events
+    where event_name = 'Product Viewed' and product_id is not null
+),
+
+last_viewed as (
+    select
+        customer_key,
+        {{ dbt.listagg('product_id', "','", 'order by recency_rank') }} as last_viewed_products,
+        {{ dbt.listagg('category', "','", 'order by recency_rank') }} as last_viewed_categories
+    from views_ranked
+    where recency_rank <= 3
+    group by 1
+),
+
+last_order as (
+    select customer_key, max(ordered_at) as last_order_at from orders group by 1
+),
+
+open_cart as (
+    select
+        product_events.customer_key,
+        sum(product_events.quantity) as open_cart_items,
+        sum(product_events.quantity * product_events.price) as open_cart_value,
+        max(product_events.event_at) as open_cart_updated_at
+    from product_events
+    left join last_order on product_events.customer_key = last_order.customer_key
+    where product_events.event_name = 'Product Added'
+        and (last_order.last_order_at is null or product_events.event_at > last_order.last_order_at)
+    group by 1
+),
+
+people as (
+    select customer_key from orders
+    union
+    select customer_key from product_events
+),
+
+final as (
+    select
+        people.customer_key,
+        favourite_category.favourite_category,
+        favourite_brand.favourite_brand,
+        last_viewed.last_viewed_products,
+        last_viewed.last_viewed_categories,
+        coalesce(open_cart.open_cart_items, 0) as open_cart_items,
+        coalesce(open_cart.open_cart_value, 0) as open_cart_value,
+        open_cart.open_cart_updated_at
+    from people
+    left join favourite_category on people.customer_key = favourite_category.customer_key
+    left join favourite_brand on people.customer_key = favourite_brand.customer_key
+    left join last_viewed on people.customer_key = last_viewed.customer_key
+    left join open_cart on people.customer_key = open_cart.customer_key
+)
+
+select * from final

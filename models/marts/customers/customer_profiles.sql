@@ -1,0 +1,154 @@
+{#- The 360 profile: one row per resolved person, known or anonymous. No raw email or phone:
+    those live in restricted.customer_contacts for the syncs that need them. People with a
+    deletion request are left out. -#}
+with
+
+persons as (
+    select * from {{ ref('int_persons') }}
+),
+
+deleted as (
+    select customer_key from {{ ref('int_deleted_customer_keys') }}
+),
+
+customers as (
+    select * from {{ ref('stg_raw__customers') }}
+),
+
+as_of as (
+    select * from {{ ref('int_as_of_date') }}
+),
+
+order_summary as (
+    select * from {{ ref('int_customer_order_summary') }}
+),
+
+affinity as (
+    select * from {{ ref('int_customer_product_affinity') }}
+),
+
+messaging as (
+    select * from {{ ref('int_customer_messaging') }}
+),
+
+consents as (
+    select * from {{ ref('int_customer_consents') }}
+),
+
+feedback as (
+    select * from {{ ref('int_customer_feedback_loyalty') }}
+),
+
+acquisition as (
+    select * from {{ ref('int_customer_acquisition') }}
+),
+
+final as (
+    select
+        -- ids
+        persons.customer_key,
+        persons.customer_id,
+        persons.is_identified,
+        persons.customer_id is not null as is_registered,
+        persons.anonymous_ids,
+        persons.devices,
+
+        -- contact hashes (SHA-256 of the normalized value; raw values are restricted)
+        {{ sha256('coalesce(customers.email, persons.email)') }} as email_sha256,
+        {{ sha256('customers.phone_e164') }} as phone_sha256,
+        coalesce(customers.email, persons.email) is not null as has_email,
+        customers.phone_e164 is not null as has_phone,
+
+        -- location and language
+        customers.country_code,
+        customers.region,
+        customers.city,
+        customers.timezone,
+        customers.language,
+
+        -- consent (latest change per channel and purpose; null = never recorded)
+        consents.email_marketing_consent,
+        consents.sms_marketing_consent,
+        consents.push_marketing_consent,
+        consents.whatsapp_marketing_consent,
+        consents.ads_ad_user_data_consent,
+        consents.ads_ad_personalization_consent,
+        consents.ads_sale_or_sharing_consent,
+
+        -- acquisition
+        acquisition.acquisition_source,
+        acquisition.acquisition_medium,
+        acquisition.acquisition_campaign,
+        coalesce(acquisition.sessions, 0) as sessions,
+
+        -- orders and revenue (completed orders, reporting currency, up to as_of_date)
+        coalesce(order_summary.orders, 0) as orders,
+        coalesce(order_summary.orders_placed, 0) as orders_placed,
+        coalesce(order_summary.cancelled_orders, 0) as cancelled_orders,
+        coalesce(order_summary.refunded_orders, 0) as refunded_orders,
+        coalesce(order_summary.revenue, 0) as revenue,
+        coalesce(order_summary.historic_clv, 0) as historic_clv,
+        order_summary.average_order_value,
+        order_summary.discount_affinity,
+        order_summary.avg_days_between_orders,
+        {{ dbt.datediff('order_summary.last_order_at', 'as_of.as_of_date', 'day') }} as days_since_last_order,
+
+        -- products
+        affinity.favourite_category,
+        affinity.favourite_brand,
+        affinity.last_viewed_products,
+        affinity.last_viewed_categories,
+        coalesce(affinity.open_cart_items, 0) as open_cart_items,
+        coalesce(affinity.open_cart_value, 0) as open_cart_value,
+
+        -- messaging
+        {% for channel in ['email', 'sms', 'push', 'whatsapp', 'web_push', 'in_app'] %}
+        coalesce(messaging.{{ channel }}_sends, 0) as {{ channel }}_sends,
+        coalesce(messaging.{{ channel }}_opens, 0) as {{ channel }}_opens,
+        coalesce(messaging.{{ channel }}_clicks, 0) as {{ channel }}_clicks,
+        {% endfor %}
+        case when messaging.email_sends > 0
+            then 1.0 * messaging.email_opens / messaging.email_sends end as email_open_rate,
+        case when messaging.email_sends > 0
+            then 1.0 * messaging.email_clicks / messaging.email_sends end as email_click_rate,
+        messaging.preferred_channel,
+        messaging.best_send_hour_local,
+        coalesce(messaging.unsubscribes, 0) > 0 as has_unsubscribed,
+        coalesce(messaging.bounces, 0) > 0 as has_bounced,
+        coalesce(messaging.complaints, 0) > 0 as has_complained,
+
+        -- feedback, loyalty, referrals
+        feedback.latest_nps_score,
+        feedback.latest_csat_score,
+        coalesce(feedback.loyalty_points, 0) as loyalty_points,
+        feedback.loyalty_tier,
+        coalesce(feedback.referrals_made, 0) as referrals_made,
+        coalesce(feedback.referrals_converted, 0) as referrals_converted,
+
+        -- timestamps
+        customers.created_at as signed_up_at,
+        order_summary.first_order_at,
+        order_summary.last_order_at,
+        least(
+            coalesce(persons.first_seen_at, acquisition.first_session_at),
+            coalesce(acquisition.first_session_at, persons.first_seen_at)
+        ) as first_seen_at,
+        greatest(
+            coalesce(persons.last_seen_at, acquisition.last_session_at),
+            coalesce(acquisition.last_session_at, persons.last_seen_at)
+        ) as last_seen_at,
+        as_of.as_of_date
+
+    from persons
+    cross join as_of
+    left join customers on persons.customer_id = customers.customer_id
+    left join order_summary on persons.customer_key = order_summary.customer_key
+    left join affinity on persons.customer_key = affinity.customer_key
+    left join messaging on persons.customer_key = messaging.customer_key
+    left join consents on persons.customer_key = consents.customer_key
+    left join feedback on persons.customer_key = feedback.customer_key
+    left join acquisition on persons.customer_key = acquisition.customer_key
+    where persons.customer_key not in (select customer_key from deleted)
+)
+
+select * from final
