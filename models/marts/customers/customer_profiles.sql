@@ -43,6 +43,10 @@ acquisition as (
     select * from {{ ref('int_customer_acquisition') }}
 ),
 
+lifecycle as (
+    select * from {{ ref('customer_lifecycle') }}
+),
+
 final as (
     select
         -- ids
@@ -125,6 +129,13 @@ final as (
         coalesce(feedback.referrals_made, 0) as referrals_made,
         coalesce(feedback.referrals_converted, 0) as referrals_converted,
 
+        -- lifecycle
+        lifecycle.lifecycle_stage,
+        lifecycle.stage_since,
+        lifecycle.previous_stage,
+        lifecycle.is_advocate,
+        lifecycle.next_loyalty_anniversary,
+
         -- timestamps
         customers.created_at as signed_up_at,
         order_summary.first_order_at,
@@ -148,6 +159,7 @@ final as (
     left join consents on persons.customer_key = consents.customer_key
     left join feedback on persons.customer_key = feedback.customer_key
     left join acquisition on persons.customer_key = acquisition.customer_key
+    left join lifecycle on persons.customer_key = lifecycle.customer_key
     where persons.customer_key not in (select customer_key from deleted)
 )
 
