@@ -59,8 +59,14 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     started = time.monotonic()
     data_dir = paths.demo_data_dir()
     gen = argparse.Namespace(
-        out=str(data_dir), customers=args.customers, months=args.months, seed=args.seed,
-        end_date=args.end_date, bad_row_share=args.bad_row_share, format="csv", quiet=False,
+        out=str(data_dir),
+        customers=args.customers,
+        months=args.months,
+        seed=args.seed,
+        end_date=args.end_date,
+        bad_row_share=args.bad_row_share,
+        format="csv",
+        quiet=False,
     )
     for step in (
         lambda: _cmd_generate(gen),
@@ -97,6 +103,7 @@ def summary_text(database: Path) -> str:
 
     con = duckdb.connect(str(database), read_only=True)
     try:
+
         def one(sql: str):
             return con.execute(sql).fetchall()[0]
 
@@ -161,7 +168,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--seed", type=int, default=42, help="random seed (same seed, same bytes)")
         p.add_argument("--end-date", default="2026-09-30", help="last day of data (YYYY-MM-DD)")
         p.add_argument(
-            "--bad-row-share", type=float, default=0.005,
+            "--bad-row-share",
+            type=float,
+            default=0.005,
             help="share of rows per table carrying one defect (default 0.005)",
         )
 
