@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -45,7 +46,10 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
 def _cmd_build(args: argparse.Namespace) -> int:
     code = run_dbt(["build", *args.dbt_args], database=_database(args))
     if code == 0:
-        print(summary_text(_database(args)))
+        # a fresh process: dbt's in-process DuckDB connection to the file may still be open,
+        # and DuckDB refuses a second connection with a different configuration
+        summary = [sys.executable, "-m", "lifecycle.cli", "summary", "--database", str(_database(args))]
+        code = subprocess.run(summary, check=False).returncode
     return code
 
 
@@ -94,7 +98,21 @@ def run_dbt(dbt_args: list[str], database: Path | None = None) -> int:
     os.environ["LIFECYCLE_DUCKDB_PATH"] = str(database)
     cli_args = [*dbt_args, "--project-dir", str(project), "--profiles-dir", str(project)]
     result = dbtRunner().invoke(cli_args)
+    _release_duckdb()
     return 0 if result.success else 1
+
+
+def _release_duckdb() -> None:
+    """Close dbt-duckdb's process-wide connection so the file can be opened again (read-only
+    readers, tests, the next ingest) in this process."""
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    except ImportError:  # another adapter
+        return
+    env = DuckDBConnectionManager._ENV
+    if env is not None:
+        env.close()
+    DuckDBConnectionManager.close_all_connections()
 
 
 def summary_text(database: Path) -> str:

@@ -58,7 +58,8 @@ def test_staging_normalizes_contacts_and_time(built_warehouse):
     assert phones[0] > 0 and phones[0] == phones[1]
     names = query(
         built_warehouse,
-        "select count(*) from staging.stg_raw__events where event_name in ('product_viewed', 'Viewed Product')",
+        "select count(*) from staging.stg_raw__events"
+        " where event_name in ('product_viewed', 'Added Product', 'order_completed')",
     )[0][0]
     assert names == 0
 
