@@ -206,7 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("build", help="dbt build the warehouse, then print a summary")
     add_database(p)
-    p.add_argument("dbt_args", nargs=argparse.REMAINDER, help="extra dbt arguments (e.g. --select ...)")
+    p.add_argument("dbt_args", nargs="*", help="extra dbt arguments (e.g. --select x --vars '{...}')")
     p.set_defaults(func=_cmd_build)
 
     p = sub.add_parser("summary", help="print the summary of a built warehouse")
@@ -221,7 +221,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "build":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if args.command == "build":
+        args.dbt_args = [*extra, *args.dbt_args]  # everything unknown goes to dbt
     return args.func(args)
 
 

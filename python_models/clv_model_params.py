@@ -1,0 +1,28 @@
+"""Fit BG/NBD and Gamma-Gamma on int_clv_summary; one row per model x parameter.
+
+Thin shim: the modelling lives in lifecycle.modelling.btyd (tested with pytest). When the data
+cannot support a fit (too few repeat buyers), the rows say so (converged false, fit_message)
+instead of failing the whole build; clv_predictions is then empty.
+"""
+
+from lifecycle.modelling.btyd import (
+    ClvFitError,
+    failed_fit,
+    fit_bgnbd,
+    fit_gamma_gamma,
+    model_params_frame,
+)
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    summary = dbt.ref("int_clv_summary").df()
+    penalizer = float(dbt.config.get("clv_penalizer_coef") or 0)
+    time_unit = dbt.config.get("clv_time_unit") or "day"
+    fits = []
+    for name, fit in (("bgnbd", fit_bgnbd), ("gamma_gamma", fit_gamma_gamma)):
+        try:
+            fits.append(fit(summary, penalizer))
+        except ClvFitError as err:
+            fits.append(failed_fit(name, err, len(summary)))
+    return model_params_frame(fits, time_unit)

@@ -1,0 +1,1 @@
+"""Predictive models as plain functions on DataFrames (dbt Python models are thin shims)."""

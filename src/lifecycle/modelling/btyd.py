@@ -1,0 +1,257 @@
+"""Buy-till-you-die CLV: BG/NBD for purchase counts and survival, Gamma-Gamma for spend.
+
+Summaries (frequency, recency, T, monetary_value) come from SQL (int_clv_summary); lifetimes'
+pandas utilities are slow and break under pandas 3. Fits run on distinct (frequency, recency, T)
+rows with weights, which gives the same likelihood as one row per customer and is ~5x faster at
+a million customers. lifetimes adds `penalizer_coef` to the *mean* log-likelihood, so even 0.001
+biases the estimates (CDNOW a, b: 0.79, 2.43 -> 0.50, 1.32): the default is 0 and a penalty is
+tried only when an unpenalized fit fails, and the one used is recorded.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from lifetimes import BetaGeoFitter, GammaGammaFitter
+
+PENALIZER_LADDER = (0.0, 0.001, 0.01, 0.1)
+DAYS_PER_UNIT = {"day": 1.0, "week": 7.0}
+# Amperity's CLV tiers by rank: share of customers at or above each tier's lower bound.
+CLV_TIERS = (("platinum", 0.01), ("gold", 0.05), ("silver", 0.10), ("bronze", 0.25), ("medium", 0.50))
+
+
+class ClvFitError(ValueError):
+    """The summary cannot be fitted; the message names the problem."""
+
+
+@dataclass(frozen=True)
+class Fit:
+    model: str
+    params: dict[str, float]
+    n_customers: int
+    log_likelihood: float
+    penalizer_coef: float
+    converged: bool
+    message: str | None = None
+
+
+def validate_summary(summary: pd.DataFrame) -> None:
+    needed = {"customer_key", "frequency", "recency", "T", "monetary_value"}
+    missing = needed - set(summary.columns)
+    if missing:
+        raise ClvFitError(f"summary lacks columns {sorted(missing)}")
+    if summary.empty:
+        raise ClvFitError("summary is empty: no customer with a completed order")
+    for column in ("frequency", "recency", "T"):
+        if summary[column].isna().any():
+            raise ClvFitError(f"summary column {column} has nulls")
+        if (summary[column] < 0).any():
+            raise ClvFitError(f"summary column {column} has negative values")
+    if (summary["recency"] > summary["T"] + 1e-9).any():
+        bad = summary.loc[summary["recency"] > summary["T"], "customer_key"].head(3).tolist()
+        raise ClvFitError(f"recency > T for customers {bad}")
+
+
+def fit_bgnbd(summary: pd.DataFrame, penalizer_coef: float = 0.0) -> Fit:
+    """BG/NBD on distinct (frequency, recency, T) rows weighted by how many customers share them."""
+    validate_summary(summary)
+    if (summary["frequency"] > 0).sum() == 0:
+        raise ClvFitError("no repeat buyers: BG/NBD cannot be identified")
+    grouped = (
+        summary.groupby(["frequency", "recency", "T"], as_index=False)
+        .size()
+        .rename(columns={"size": "weight"})
+    )
+    ladder = [penalizer_coef] + [p for p in PENALIZER_LADDER if p > penalizer_coef]
+    errors = []
+    for coef in ladder:
+        fitter = BetaGeoFitter(penalizer_coef=coef)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                fitter.fit(grouped["frequency"], grouped["recency"], grouped["T"], weights=grouped["weight"])
+        except Exception as err:  # lifetimes raises ConvergenceError and friends
+            errors.append(f"penalizer {coef}: {err}")
+            continue
+        params = {k: float(v) for k, v in fitter.params_.items()}
+        if all(np.isfinite(v) and v > 0 for v in params.values()):
+            return Fit(
+                model="bgnbd",
+                params=params,
+                n_customers=int(len(summary)),
+                log_likelihood=float(-fitter._negative_log_likelihood_ * grouped["weight"].sum()),
+                penalizer_coef=coef,
+                converged=True,
+            )
+        errors.append(f"penalizer {coef}: non-finite parameters {params}")
+    raise ClvFitError("BG/NBD fit failed: " + "; ".join(errors))
+
+
+def fit_gamma_gamma(summary: pd.DataFrame, penalizer_coef: float = 0.0) -> Fit:
+    """Gamma-Gamma on repeat buyers with a positive mean repeat order value."""
+    validate_summary(summary)
+    repeat = summary[(summary["frequency"] > 0) & (summary["monetary_value"] > 0)]
+    if len(repeat) < 10:
+        raise ClvFitError(f"only {len(repeat)} repeat buyers with spend: Gamma-Gamma needs more")
+    ladder = [penalizer_coef] + [p for p in PENALIZER_LADDER if p > penalizer_coef]
+    errors = []
+    for coef in ladder:
+        fitter = GammaGammaFitter(penalizer_coef=coef)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                fitter.fit(repeat["frequency"], repeat["monetary_value"])
+        except Exception as err:
+            errors.append(f"penalizer {coef}: {err}")
+            continue
+        params = {k: float(v) for k, v in fitter.params_.items()}
+        if all(np.isfinite(v) and v > 0 for v in params.values()):
+            return Fit(
+                model="gamma_gamma",
+                params=params,
+                n_customers=int(len(repeat)),
+                log_likelihood=float(-fitter._negative_log_likelihood_ * len(repeat)),
+                penalizer_coef=coef,
+                converged=True,
+            )
+        errors.append(f"penalizer {coef}: non-finite parameters {params}")
+    raise ClvFitError("Gamma-Gamma fit failed: " + "; ".join(errors))
+
+
+def _bgnbd(fit: Fit) -> BetaGeoFitter:
+    fitter = BetaGeoFitter()
+    fitter.params_ = pd.Series(fit.params)[["r", "alpha", "a", "b"]]
+    return fitter
+
+
+def _gamma_gamma(fit: Fit) -> GammaGammaFitter:
+    fitter = GammaGammaFitter()
+    fitter.params_ = pd.Series(fit.params)[["p", "q", "v"]]
+    return fitter
+
+
+def expected_purchases(summary: pd.DataFrame, bgnbd: Fit, days: float, time_unit: str = "day") -> np.ndarray:
+    """Expected purchases in the next `days` days for each summary row."""
+    t = days / DAYS_PER_UNIT[time_unit]
+    return np.asarray(
+        _bgnbd(bgnbd).conditional_expected_number_of_purchases_up_to_time(
+            t, summary["frequency"], summary["recency"], summary["T"]
+        ),
+        dtype=float,
+    )
+
+
+def predict_clv(
+    summary: pd.DataFrame,
+    bgnbd: Fit,
+    gamma_gamma: Fit,
+    *,
+    horizon_days: int = 365,
+    discount_rate_annual: float = 0.10,
+    time_unit: str = "day",
+    horizons: tuple[int, ...] = (30, 90, 365),
+) -> pd.DataFrame:
+    """One row per customer: P(alive), expected purchases per horizon, expected order value,
+    discounted predicted CLV over `horizon_days`, and the Amperity CLV tier."""
+    validate_summary(summary)
+    bg = _bgnbd(bgnbd)
+    out = pd.DataFrame({"customer_key": summary["customer_key"].to_numpy()})
+    out["probability_alive"] = np.asarray(
+        bg.conditional_probability_alive(summary["frequency"], summary["recency"], summary["T"]), dtype=float
+    )
+    for days in horizons:
+        out[f"expected_purchases_{days}d"] = expected_purchases(summary, bgnbd, days, time_unit)
+    gg = _gamma_gamma(gamma_gamma)
+    p, q, v = (gamma_gamma.params[k] for k in ("p", "q", "v"))
+    population_mean = p * v / (q - 1) if q > 1 else float(summary["monetary_value"].mean())
+    repeat = (summary["frequency"] > 0) & (summary["monetary_value"] > 0)
+    value = np.full(len(summary), population_mean, dtype=float)
+    if repeat.any():
+        value[repeat.to_numpy()] = np.asarray(
+            gg.conditional_expected_average_profit(
+                summary.loc[repeat, "frequency"], summary.loc[repeat, "monetary_value"]
+            ),
+            dtype=float,
+        )
+    out["expected_order_value"] = value
+    # discount month by month: expected purchases in each 30-day slice x value / (1+d)^(month/12)
+    monthly_rate = (1 + discount_rate_annual) ** (1 / 12) - 1
+    clv = np.zeros(len(summary))
+    previous = np.zeros(len(summary))
+    months = int(np.ceil(horizon_days / 30))
+    for month in range(1, months + 1):
+        cumulative = expected_purchases(summary, bgnbd, min(month * 30, horizon_days), time_unit)
+        clv += (cumulative - previous) * value / (1 + monthly_rate) ** month
+        previous = cumulative
+    out["predicted_clv"] = clv
+    out["clv_tier"] = clv_tiers(out["customer_key"], out["predicted_clv"])
+    return out
+
+
+def clv_tiers(keys: pd.Series, clv: pd.Series) -> np.ndarray:
+    """Amperity tiers by rank (ties broken by key so the result is deterministic)."""
+    order = pd.DataFrame({"key": keys.to_numpy(), "clv": clv.to_numpy()}).sort_values(
+        ["clv", "key"], ascending=[False, True]
+    )
+    share = (np.arange(len(order)) + 1) / len(order)
+    tiers = np.full(len(order), "low", dtype=object)
+    for name, bound in reversed(CLV_TIERS):
+        tiers[share <= bound] = name
+    result = np.empty(len(order), dtype=object)
+    result[order.index.to_numpy()] = tiers
+    return result
+
+
+def model_params_frame(fits: list[Fit], time_unit: str) -> pd.DataFrame:
+    rows = []
+    for fit in fits:
+        for name, value in fit.params.items():
+            rows.append(
+                {
+                    "model": fit.model,
+                    "parameter": name,
+                    "value": value,
+                    "time_unit": time_unit,
+                    "n_customers": fit.n_customers,
+                    "log_likelihood": fit.log_likelihood,
+                    "penalizer_coef": fit.penalizer_coef,
+                    "converged": fit.converged,
+                    "fit_message": fit.message,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def failed_fit(model: str, error: Exception, n_customers: int) -> Fit:
+    """A placeholder for a model that could not be fitted: parameters null, reason recorded.
+    Lets a shop with too little history (an orders-only export, a new store) still build."""
+    names = ("r", "alpha", "a", "b") if model == "bgnbd" else ("p", "q", "v")
+    return Fit(
+        model=model,
+        params={n: float("nan") for n in names},
+        n_customers=n_customers,
+        log_likelihood=float("nan"),
+        penalizer_coef=float("nan"),
+        converged=False,
+        message=str(error),
+    )
+
+
+def fit_from_params_frame(params: pd.DataFrame, model: str) -> Fit:
+    """Rebuild a Fit from clv_model_params rows (so predictions do not refit)."""
+    rows = params[params["model"] == model]
+    if rows.empty:
+        raise ClvFitError(f"no parameters for model {model}")
+    first = rows.iloc[0]
+    return Fit(
+        model=model,
+        params={r.parameter: float(r.value) for r in rows.itertuples()},
+        n_customers=int(first["n_customers"]),
+        log_likelihood=float(first["log_likelihood"]),
+        penalizer_coef=float(first["penalizer_coef"]),
+        converged=bool(first["converged"]),
+        message=first.get("fit_message"),
+    )
