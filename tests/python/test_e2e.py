@@ -89,13 +89,19 @@ def test_a_folder_with_only_orders_ingests_and_builds(tmp_path):
     assert query(db, "select quarantine_reason from staging.quarantined_rows") == [("negative_amount",)]
     assert query(db, "select count(*) from raw.events")[0][0] == 0
     # too little history for BG/NBD: the build still succeeds and says why
-    fits = query(db, "select distinct converged, fit_message is not null from marts.clv_model_params")
-    assert fits == [(False, True)]
+    failed = query(db, "select distinct model from marts.clv_model_params where not converged")
+    assert ("gamma_gamma",) in failed
+    assert query(
+        db, "select count(*) from marts.clv_model_params where not converged and fit_message is null"
+    ) == [(0,)]
+    assert query(db, "select count(*) from marts.clv_predictions")[0][0] == 0
     assert query(db, "select count(*) from marts.customer_profiles")[0][0] == 2
 
 
 def test_clv_on_generated_data(built_warehouse):
-    params = dict(query(built_warehouse, "select parameter, value from marts.clv_model_params where converged"))
+    params = dict(
+        query(built_warehouse, "select parameter, value from marts.clv_model_params where converged")
+    )
     assert set(params) == {"r", "alpha", "a", "b", "p", "q", "v"}
     buyers = query(built_warehouse, "select count(*) from intermediate.int_clv_summary")[0][0]
     assert query(built_warehouse, "select count(*) from marts.clv_predictions")[0][0] == buyers
