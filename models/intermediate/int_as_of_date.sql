@@ -12,7 +12,7 @@ latest as (
 final as (
     select
         {% if var('as_of_date') %}
-        cast('{{ var("as_of_date") }}' as date) as as_of_date
+        max(cast('{{ var("as_of_date") }}' as date)) as as_of_date
         {% else %}
         cast(max(latest_at) as date) as as_of_date
         {% endif %}
