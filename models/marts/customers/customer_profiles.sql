@@ -47,6 +47,18 @@ lifecycle as (
     select * from {{ ref('customer_lifecycle') }}
 ),
 
+clv as (
+    select * from {{ ref('clv_predictions') }}
+),
+
+churn as (
+    select * from {{ ref('churn_predictions') }}
+),
+
+purchase as (
+    select * from {{ ref('purchase_predictions') }}
+),
+
 final as (
     select
         -- ids
@@ -136,6 +148,21 @@ final as (
         lifecycle.is_advocate,
         lifecycle.next_loyalty_anniversary,
 
+        -- predictions (null for people without a completed order, or when a model could not fit)
+        clv.probability_alive,
+        clv.predicted_orders,
+        clv.expected_order_value,
+        clv.predicted_clv,
+        coalesce(order_summary.historic_clv, 0) + coalesce(clv.predicted_clv, 0) as total_clv,
+        clv.clv_tier,
+        case when order_summary.avg_days_between_orders is not null
+            then cast({{ dbt.dateadd('day', 'cast(round(order_summary.avg_days_between_orders, 0) as ' ~ dbt.type_int() ~ ')', 'order_summary.last_order_at') }} as date)
+        end as expected_next_order_date,
+        churn.churn_probability,
+        churn.churn_decile,
+        purchase.purchase_probability,
+        purchase.purchase_decile,
+
         -- timestamps
         customers.created_at as signed_up_at,
         order_summary.first_order_at,
@@ -160,6 +187,9 @@ final as (
     left join feedback on persons.customer_key = feedback.customer_key
     left join acquisition on persons.customer_key = acquisition.customer_key
     left join lifecycle on persons.customer_key = lifecycle.customer_key
+    left join clv on persons.customer_key = clv.customer_key
+    left join churn on persons.customer_key = churn.customer_key
+    left join purchase on persons.customer_key = purchase.customer_key
     where persons.customer_key not in (select customer_key from deleted)
 )
 
