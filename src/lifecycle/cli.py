@@ -53,6 +53,17 @@ def _cmd_build(args: argparse.Namespace) -> int:
     return code
 
 
+def _cmd_export(args: argparse.Namespace) -> int:
+    from lifecycle.export import export
+
+    out = Path(args.out) if args.out else paths.project_dir() / "data" / "exports"
+    manifest = export(_database(args), out)
+    print(f"exported {len(manifest['files'])} files to {out} (manifest.json)")
+    for note in manifest["notes"]:
+        print(f"  note: {note}")
+    return 0
+
+
 def _cmd_summary(args: argparse.Namespace) -> int:
     print(summary_text(_database(args)))
     return 0
@@ -76,6 +87,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         lambda: _cmd_generate(gen),
         lambda: _cmd_ingest(argparse.Namespace(data_dir=str(data_dir), database=args.database)),
         lambda: _cmd_build(argparse.Namespace(dbt_args=[], database=args.database)),
+        lambda: _cmd_export(argparse.Namespace(database=args.database, out=None)),
     ):
         code = step()
         if code:
@@ -208,6 +220,11 @@ def build_parser() -> argparse.ArgumentParser:
     add_database(p)
     p.add_argument("dbt_args", nargs="*", help="extra dbt arguments (e.g. --select x --vars '{...}')")
     p.set_defaults(func=_cmd_build)
+
+    p = sub.add_parser("export", help="write audiences and ad-network upload files, atomically")
+    add_database(p)
+    p.add_argument("--out", help="output folder (default data/exports)")
+    p.set_defaults(func=_cmd_export)
 
     p = sub.add_parser("summary", help="print the summary of a built warehouse")
     add_database(p)

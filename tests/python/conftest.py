@@ -15,7 +15,7 @@ def demo_dir(tmp_path_factory) -> Path:
     from lifecycle.generate import generate
 
     out = tmp_path_factory.mktemp("shop")
-    generate(out, customers=400, months=12, seed=7, progress=False)
+    generate(out, customers=1500, months=24, seed=7, progress=False)
     return out
 
 

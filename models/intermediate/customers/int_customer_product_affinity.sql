@@ -66,6 +66,7 @@ views_ranked as (
         customer_key,
         product_id,
         category,
+        event_at as viewed_at,
         row_number() over (partition by customer_key order by event_at desc, product_id) as recency_rank
     from product_events
     where event_name = 'Product Viewed' and product_id is not null
@@ -74,6 +75,7 @@ views_ranked as (
 last_viewed as (
     select
         customer_key,
+        max(viewed_at) as last_product_viewed_at,
         {{ dbt.listagg('product_id', "','", 'order by recency_rank') }} as last_viewed_products,
         {{ dbt.listagg('category', "','", 'order by recency_rank') }} as last_viewed_categories
     from views_ranked
@@ -111,6 +113,7 @@ final as (
         favourite_brand.favourite_brand,
         last_viewed.last_viewed_products,
         last_viewed.last_viewed_categories,
+        last_viewed.last_product_viewed_at,
         coalesce(open_cart.open_cart_items, 0) as open_cart_items,
         coalesce(open_cart.open_cart_value, 0) as open_cart_value,
         open_cart.open_cart_updated_at

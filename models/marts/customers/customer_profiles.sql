@@ -116,6 +116,8 @@ final as (
         affinity.last_viewed_categories,
         coalesce(affinity.open_cart_items, 0) as open_cart_items,
         coalesce(affinity.open_cart_value, 0) as open_cart_value,
+        affinity.open_cart_updated_at,
+        affinity.last_product_viewed_at,
 
         -- messaging
         {% for channel in ['email', 'sms', 'push', 'whatsapp', 'web_push', 'in_app'] %}

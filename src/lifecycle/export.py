@@ -1,0 +1,104 @@
+"""`lifecycle export`: audience files for reverse-ETL and ad-network uploads.
+
+Every audience table is written as Parquet and CSV; ads audiences also get a Google Customer
+Match CSV and a Meta Custom Audiences CSV with each platform's own normalized SHA-256 hashes
+(from restricted.int_audience_contacts). Each file is written to a temporary name and renamed,
+so a reader never sees a half-written file; a manifest lists rows and checksums.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import duckdb
+
+GOOGLE_COLUMNS = {
+    "Email": "google_email_sha256",
+    "Phone": "google_phone_sha256",
+    "First Name": "google_first_name_sha256",
+    "Last Name": "google_last_name_sha256",
+    "Country": "google_country",
+    "Zip": "google_zip",
+}
+META_COLUMNS = {
+    "EMAIL": "meta_email_sha256",
+    "PHONE": "meta_phone_sha256",
+    "FN": "meta_first_name_sha256",
+    "LN": "meta_last_name_sha256",
+    "CT": "meta_city_sha256",
+    "ST": "meta_state_sha256",
+    "ZIP": "meta_zip_sha256",
+    "COUNTRY": "meta_country_sha256",
+    "EXTERN_ID": "customer_id",
+}
+ADS_CHANNELS = ("google_ads", "meta_ads")
+META_MIN_AUDIENCE = 100  # Meta advises against custom audiences smaller than this
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _write_atomically(con: duckdb.DuckDBPyConnection, sql: str, target: Path, options: str) -> dict:
+    temporary = target.with_name(f".{target.name}.tmp")
+    con.execute(f"copy ({sql}) to {_quote(str(temporary))} ({options})")
+    digest = hashlib.sha256(temporary.read_bytes()).hexdigest()
+    os.replace(temporary, target)
+    rows = con.execute(f"select count(*) from ({sql})").fetchall()[0][0]
+    return {"file": target.name, "rows": rows, "sha256": digest}
+
+
+def export(database: Path, out_dir: Path) -> dict:
+    """Write every audience to `out_dir`; return the manifest (also written as manifest.json)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        audiences = [
+            row[0]
+            for row in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'audiences'"
+                " and table_name like 'audience\\_%' escape '\\' and table_name not like '%history'"
+                " order by 1"
+            ).fetchall()
+        ]
+        files = []
+        notes = []
+        for table in audiences:
+            relation = f"audiences.{table}"
+            select_all = f"select * from {relation} order by customer_key"
+            files.append(_write_atomically(con, select_all, out_dir / f"{table}.parquet", "format parquet"))
+            files.append(
+                _write_atomically(con, select_all, out_dir / f"{table}.csv", "format csv, header true")
+            )
+            channels = {r[0] for r in con.execute(f"select distinct channel from {relation}").fetchall()}
+            if table == "audience_memberships" or not channels & set(ADS_CHANNELS):
+                continue
+            for platform, columns in (("google", GOOGLE_COLUMNS), ("meta", META_COLUMNS)):
+                select = ", ".join(
+                    f"contacts.{source} as {_quote(header).replace(chr(39), chr(34))}"
+                    for header, source in columns.items()
+                )
+                sql = (
+                    f"select {select} from {relation} as members"
+                    " inner join restricted.int_audience_contacts as contacts"
+                    " on members.customer_key = contacts.customer_key order by members.customer_key"
+                )
+                entry = _write_atomically(
+                    con, sql, out_dir / f"{table}__{platform}_upload.csv", "format csv, header true"
+                )
+                files.append(entry)
+                if platform == "meta" and entry["rows"] < META_MIN_AUDIENCE:
+                    notes.append(
+                        f"{entry['file']}: {entry['rows']} people; Meta advises against custom audiences"
+                        f" under {META_MIN_AUDIENCE} (too small to deliver or to seed lookalikes)"
+                    )
+        manifest = {"database": str(database), "files": files, "notes": notes}
+        temporary = out_dir / ".manifest.json.tmp"
+        temporary.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        os.replace(temporary, out_dir / "manifest.json")
+        return manifest
+    finally:
+        con.close()
