@@ -161,7 +161,31 @@ def summary_text(database: Path) -> str:
             ).fetchall():
                 lines.append(f"  {stage:<16}{n:>12,}")
         if exists("marts", "kpi_monthly"):
-            lines.append("see marts.kpi_monthly / kpi_daily for KPIs")
+            month, repeat_rate, churn_rate, open_rate, nps = con.execute(
+                "select kpi_month, repeat_customer_rate, churn_rate, email_open_rate, nps"
+                " from marts.kpi_monthly order by kpi_month desc limit 1"
+            ).fetchall()[0]
+            lines.append(f"KPIs for {month:%Y-%m} (marts.kpi_monthly):")
+            for label, value in (
+                ("repeat customer rate", repeat_rate),
+                ("churn rate", churn_rate),
+                ("email open rate", open_rate),
+                ("NPS", nps),
+            ):
+                shown = "n/a" if value is None else f"{value:,.1f}"
+                lines.append(f"  {label:<22}{shown:>8}")
+        if exists("marts", "model_evaluation"):
+            for task, model, auc in con.execute(
+                "select task, model, value from marts.model_evaluation"
+                " where metric = 'roc_auc' and model_role = 'chosen' order by task"
+            ).fetchall():
+                lines.append(f"{task} model: {model}, holdout ROC AUC {auc:.3f} (marts.model_evaluation)")
+        if exists("audiences", "audience_memberships"):
+            lines.append("audiences (audiences.audience_memberships):")
+            for audience, n in con.execute(
+                "select audience, count(*) from audiences.audience_memberships group by 1 order by 1"
+            ).fetchall():
+                lines.append(f"  {audience:<34}{n:>8,}")
         quarantined = con.execute(
             "select quarantine_reason, count(*) from staging.quarantined_rows group by 1 order by 2 desc"
         ).fetchall()
