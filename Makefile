@@ -34,6 +34,11 @@ lint: install
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
 
+## make bench [CUSTOMERS=n]: time generate, ingest and dbt build (results in benchmarks/results.jsonl)
+CUSTOMERS ?= 20000
+bench: install
+	$(BIN)/python benchmarks/bench.py --customers $(CUSTOMERS)
+
 # Re-resolve requirements.lock from pyproject.toml (needs network access to the index).
 lock: install
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
