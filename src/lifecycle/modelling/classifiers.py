@@ -150,7 +150,7 @@ def train_and_score(snapshots: pd.DataFrame, label: str, task: str, random_state
 
     chosen = "bgnbd"
     if len(dates) >= 2 and labelled[label].nunique() == 2:
-        train = labelled[labelled["snapshot_date"] < dates[-1]]
+        train = _cap(labelled[labelled["snapshot_date"] < dates[-1]], random_state)
         holdout = labelled[labelled["snapshot_date"] == dates[-1]]
         y_train, y_hold = train[label].to_numpy(), holdout[label].to_numpy()
         results = {}
@@ -176,13 +176,14 @@ def train_and_score(snapshots: pd.DataFrame, label: str, task: str, random_state
             chosen = best if results[best]["roc_auc"] >= results["bgnbd"]["roc_auc"] else "bgnbd"
     # refit the winner on every labelled snapshot, score the as-of snapshot
     if labelled[label].nunique() == 2:
-        y_all = labelled[label].to_numpy()
+        refit = _cap(labelled, random_state)
+        y_all = refit[label].to_numpy()
         if chosen == "bgnbd":
-            final = _ScoreCalibrator(_bgnbd_score, task).fit(labelled, y_all).predict(scoring)
+            final = _ScoreCalibrator(_bgnbd_score, task).fit(refit, y_all).predict(scoring)
         else:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                model = _candidates(random_state)[chosen]().fit(labelled[FEATURES], y_all)
+                model = _candidates(random_state)[chosen]().fit(refit[FEATURES], y_all)
                 final = model.predict_proba(scoring[FEATURES])[:, 1]
     else:  # nothing to learn from yet: the uncalibrated BG/NBD score
         final = _bgnbd_score(scoring, task)
