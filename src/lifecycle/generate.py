@@ -626,7 +626,7 @@ class _Chunk:
                 "timezone": _take([c[2] for c in cities], city),
                 "language": _take(lang_flat, lang_off[country] + lang_idx),
                 "birth_date": _null_where(
-                    pc.cast(pa.array(birth.astype("datetime64[D]")), STR), rng.random(n) < 0.07
+                    pc.cast(pa.array((birth // DAY).astype("datetime64[D]")), STR), rng.random(n) < 0.07
                 ),
                 "gender": _take(["female", "male", "non-binary", None], gender),
                 "created_at": _ts(signup),
@@ -779,7 +779,8 @@ class _Chunk:
         # log-ins on the other devices: identify links their anonymous ids
         for d in (1, 2):
             c = np.nonzero(self.n_devices > d)[0]
-            t = self.signup[c] + (rng.random(len(c)) * 90 * DAY).astype(np.int64)
+            span = np.minimum(90 * DAY, self.shop.end - self.signup[c])
+            t = self.signup[c] + (rng.random(len(c)) * span).astype(np.int64)
             segs.append(self._seg(3 * c + d, c, t, KIND_LOGIN, cust=c))
         # browsing after sign-up (logged in or not), with cart and browse abandonment
         cnt = rng.poisson(1.2 + 0.4 * np.minimum(self.n_orders, 10))
@@ -1026,12 +1027,15 @@ class _Chunk:
         )
         # placeholder emails on a few guest orders (the first guest order of a chunk always)
         pure_guest = guest_idx >= 0
-        placeholder = pure_guest & (rng.random(n_o) < 0.03)
-        if pure_guest.any():
-            placeholder[np.nonzero(pure_guest)[0][0]] = True
+        # (only on web/app orders, which carry the guest's anonymous_id: the person stays findable)
+        online_guest = pure_guest & (channel <= 1)
+        placeholder = online_guest & (rng.random(n_o) < 0.03)
+        if online_guest.any():
+            placeholder[np.nonzero(online_guest)[0][0]] = True
         email = _where(placeholder, _take(PLACEHOLDER_EMAILS, rng.integers(0, 3, n_o)), email)
         email = _null_where(email, is_cust & ~as_guest & (rng.random(n_o) < 0.15))  # not every export has it
-        anon_on_order = (channel <= 1) & (rng.random(n_o) < 0.6)
+        # shops forward the tracking id with most online orders, always with guest checkouts
+        anon_on_order = (channel <= 1) & ((rng.random(n_o) < 0.6) | pure_guest)
         anonymous_id = _null_where(pc.take(self.dev_anon, pa.array(dev)), ~anon_on_order)
         status_written = _take(["completed", "cancelled", "refunded", "pending"], status)
         status_written = _null_where(status_written, (status == 0) & (rng.random(n_o) < 0.05))
@@ -1179,16 +1183,13 @@ class _Chunk:
         ev_app = app[si]
         landing = slot == SLOT["landing"]
         name = _where(landing & ev_app, "Home Screen", name)
+        # ~1% of track events under an old SDK's spelling (staging maps them back)
         canon = list(NONCANONICAL)
-        odd = rng.random(E) < 0.01
-        is_canon = np.isin(np.array(names, dtype=object)[slot].astype(str), canon)
-        # the lookup above is only right where the name is canonical: sort order of `canon` matters
-        canon_sorted = sorted(canon)
-        pos = np.searchsorted(np.array(canon_sorted), np.array(names, dtype=object)[slot].astype(str))
-        pos = np.clip(pos, 0, len(canon) - 1)
-        variants = [NONCANONICAL[c][i % len(NONCANONICAL[c])] for c in canon_sorted for i in range(2)]
-        odd_name = _take(variants, pos * 2 + rng.integers(0, 2, E))
-        name = _where(odd & is_canon, odd_name, name)
+        slot_canon = np.array([canon.index(x) if x in NONCANONICAL else -1 for x in names])[slot]
+        odd = (rng.random(E) < 0.01) & (slot_canon >= 0)
+        variants = [NONCANONICAL[c][i % len(NONCANONICAL[c])] for c in canon for i in range(2)]
+        odd_name = _take(variants, np.maximum(slot_canon, 0) * 2 + rng.integers(0, 2, E))
+        name = _where(odd, odd_name, name)
         etype = np.select([slot == SLOT["identify"], landing & ev_app, landing], [3, 2, 1], 0)
         user = s["user"][si]
         known = user >= 0
@@ -1374,7 +1375,7 @@ class _Chunk:
         lc, lt, lp, lr = [cc[earn]], [t[earn]], [points], [np.zeros(len(earn), dtype=np.int64)]
         refund = status[earn] == 2
         lc.append(cc[earn][refund])
-        lt.append(np.minimum(t[earn][refund] + 10 * DAY, end))
+        lt.append(t[earn][refund] + 10 * DAY)
         lp.append(-points[refund])
         lr.append(np.full(refund.sum(), 1))
         earned = np.bincount(cc[earn], np.where(refund, 0, points), minlength=n)
@@ -1382,7 +1383,7 @@ class _Chunk:
         np.maximum.at(last, cc[earn], t[earn])
         redeem = np.nonzero((earned >= 500) & (rng.random(n) < 0.5))[0]
         lc.append(redeem)
-        lt.append(np.minimum(last[redeem] + HOUR, end))
+        lt.append(last[redeem] + HOUR)
         lp.append(np.full(len(redeem), -500))
         lr.append(np.full(len(redeem), 2))
         for year in (1, 2, 3, 4, 5):

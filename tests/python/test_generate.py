@@ -246,3 +246,95 @@ def test_parquet_has_the_same_rows_as_csv(shop, tables, tmp_path):
     assert (tmp_path / "_truth" / "bad_rows.csv").read_bytes() == (
         shop / "_truth" / "bad_rows.csv"
     ).read_bytes()
+
+
+def test_every_typed_column_parses(tables):
+    """Ingest rejects a column when most values fail its type; bad rows must stay rare."""
+    parsers = {
+        "timestamp": parse_ts,
+        "date": lambda v: dt.date.fromisoformat(v),
+        "decimal": float,
+        "integer": int,
+        "boolean": {"true": True, "false": False}.__getitem__,
+        "json": json.loads,
+    }
+    for name, spec in load_contract().items():
+        for column in spec.columns:
+            parse = parsers.get(column.data_type)
+            values = [r[column.name] for r in tables[name] if r[column.name] != ""]
+            if parse is None or not values:
+                continue
+            failed = 0
+            for v in values:
+                try:
+                    failed += parse(v) is None
+                except (ValueError, KeyError):
+                    failed += 1
+            assert failed / len(values) < 0.05, (name, column.name, failed, len(values))
+
+
+def test_truth_persons_are_what_the_data_can_link(shop, tables):
+    """Link identifiers that occur in one clean row (Segment-style guards: no placeholders, no
+    identifier shared by several customer_ids); each true person must be one component."""
+    bad = {(b["table"], int(b["row_number"])) for b in read(shop / "_truth" / "bad_rows.csv")}
+    with (Path(__file__).parents[2] / "seeds" / "identity_placeholders.csv").open(encoding="utf-8") as f:
+        placeholders = {r["id_value"].lower() for r in csv.DictReader(f)} | {"-1", "null"}
+
+    def usable(value: str) -> bool:
+        return bool(value) and value.lower() not in placeholders and set(value) - set("0-")
+
+    rows = []
+    columns = {
+        "orders": [("customer_id", "customer_id"), ("email", "email"), ("anonymous_id", "anonymous_id")],
+        "events": [
+            ("user_id", "customer_id"),
+            ("email", "email"),
+            ("anonymous_id", "anonymous_id"),
+            ("device_id", "device_id"),
+        ],
+        "customers": [("customer_id", "customer_id"), ("email", "email")],
+    }
+    for name, cols in columns.items():
+        for i, row in enumerate(tables[name], start=1):
+            if (name, i) in bad:
+                continue
+            nodes = []
+            for column, kind in cols:
+                value = row[column].strip()
+                value = value.lower() if kind == "email" else value
+                if usable(value):
+                    nodes.append(f"{kind}:{value}")
+            rows.append(nodes)
+    customers_of: dict[str, set] = {}
+    for nodes in rows:
+        ids = {n for n in nodes if n.startswith("customer_id:")}
+        for n in nodes:
+            customers_of.setdefault(n, set()).update(ids)
+    shared = {n for n, ids in customers_of.items() if len(ids) > 1}
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for nodes in rows:
+        nodes = [n for n in nodes if n not in shared]
+        for a, b in zip(nodes, nodes[1:], strict=False):
+            parent[find(a)] = find(b)
+    assert "device_id:store-kiosk-1" in shared
+    components: dict[str, set] = {}
+    for ident in read(shop / "_truth" / "identifiers.csv"):
+        node = f"{ident['id_type']}:{ident['id_value']}"
+        if node in parent:
+            components.setdefault(ident["person_id"], set()).add(find(node))
+    split = {p: c for p, c in components.items() if len(c) > 1}
+    assert len(split) <= 0.01 * len(components), list(split.items())[:5]
+    owners: dict[str, set] = {}
+    for person, comps in components.items():
+        for comp in comps:
+            owners.setdefault(comp, set()).add(person)
+    merged = {c: p for c, p in owners.items() if len(p) > 1}
+    assert not merged, list(merged.values())[:5]
