@@ -33,9 +33,13 @@ def model(dbt, session):
                 r.members / total_members if total_members and r.variant != "control" else None
             )
             rows.append(row)
-    frame = pd.DataFrame(rows)
-    if frame.empty:
-        return frame
+    frame = pd.DataFrame(
+        rows,
+        columns=list(results.columns)
+        + ["conversion_rate"]
+        + [f"{p}_{k}" for p in ("ab", "uplift") for k in ("difference", "ci_low", "ci_high", "p_value")]
+        + ["member_share"],
+    )
     frame = frame.merge(campaigns, on="campaign_id", how="left")
     # campaign cost split over treated variants by their share of members; ROI where cost is known
     frame["cost"] = frame["cost"].astype(float) * frame["member_share"].astype(float)

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import inspect
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
 from lifetimes.datasets import load_cdnow_summary_data_with_monetary_value
 
+from lifecycle.modelling import btyd
 from lifecycle.modelling.btyd import (
     ClvFitError,
+    GammaGammaAssumptionWarning,
     clv_tiers,
     fit_bgnbd,
     fit_from_params_frame,
@@ -68,12 +73,15 @@ def test_recovers_simulated_parameters():
     truth = {"r": 0.5, "alpha": 10.0, "a": 0.8, "b": 2.5}
     summary = simulate_bgnbd(6000, **truth, seed=11)
     fit = fit_bgnbd(summary)
-    # r and alpha are well identified at this size; a and b trade off against each other, so
-    # check their ratio (the mean dropout probability a / (a + b)) more tightly than each
-    assert fit.params["r"] == pytest.approx(truth["r"], rel=0.15)
-    assert fit.params["alpha"] == pytest.approx(truth["alpha"], rel=0.25)
+    # Tolerances are ~4 sampling standard deviations: over 30 simulated data sets of this size
+    # the relative error had sd r 2.5%, alpha 4.3%, a 5.0%, b 7.4% and a/(a+b) 2.5%, with no
+    # bias above 1%. a and b trade off against each other, so the mean dropout probability
+    # a/(a+b) is better identified than either.
+    tolerance = {"r": 0.10, "alpha": 0.175, "a": 0.20, "b": 0.30}
+    for name, value in truth.items():
+        assert fit.params[name] == pytest.approx(value, rel=tolerance[name]), name
     mean_dropout = fit.params["a"] / (fit.params["a"] + fit.params["b"])
-    assert mean_dropout == pytest.approx(0.8 / 3.3, rel=0.2)
+    assert mean_dropout == pytest.approx(0.8 / 3.3, rel=0.10)
 
 
 def test_weighted_distinct_rows_fit_equals_per_customer_fit(cdnow):
@@ -138,3 +146,67 @@ def test_clv_tiers_follow_amperity_shares():
         "platinum": 10,
     }
     assert tiers.iloc[0] == "platinum" and tiers.iloc[-1] == "low"
+
+
+def test_penalizer_defaults_to_zero_and_the_fallback_is_recorded(cdnow, monkeypatch):
+    assert inspect.signature(fit_bgnbd).parameters["penalizer_coef"].default == 0
+    assert inspect.signature(fit_gamma_gamma).parameters["penalizer_coef"].default == 0
+    original = btyd.BetaGeoFitter.fit
+
+    def fails_unpenalized(self, *args, **kwargs):
+        if self.penalizer_coef == 0:
+            raise RuntimeError("simulated non-convergence")
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(btyd.BetaGeoFitter, "fit", fails_unpenalized)
+    fit = fit_bgnbd(cdnow)
+    assert fit.converged and fit.penalizer_coef == 0.001
+    assert fit.diagnostics["failed_penalizers"] == ["penalizer 0.0: simulated non-convergence"]
+    rows = model_params_frame([fit], "week")
+    assert set(rows["penalizer_coef"]) == {0.001}
+
+    def always_fails(self, *args, **kwargs):
+        raise RuntimeError("simulated non-convergence")
+
+    monkeypatch.setattr(btyd.BetaGeoFitter, "fit", always_fails)
+    with pytest.raises(ClvFitError, match=r"BG/NBD fit failed: penalizer 0.0: .*penalizer 0.1: simulated"):
+        fit_bgnbd(cdnow)
+
+
+def test_unpenalized_fit_records_no_fallback(cdnow):
+    fit = fit_bgnbd(cdnow)
+    assert fit.penalizer_coef == 0 and fit.diagnostics["failed_penalizers"] == []
+    assert fit.diagnostics["distinct_rows"] < len(cdnow)
+
+
+def test_gamma_gamma_independence_is_checked(cdnow):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", GammaGammaAssumptionWarning)
+        fit = fit_gamma_gamma(cdnow)  # CDNOW: weak correlation (Fader & Hardie report 0.11)
+    assert fit.diagnostics["frequency_monetary_correlation"] == pytest.approx(0.11, abs=0.005)
+    # spend per order rising with frequency breaks the assumption: the fit warns
+    rng = np.random.default_rng(3)
+    frequency = rng.integers(1, 20, 2000).astype(float)
+    correlated = pd.DataFrame(
+        {
+            "customer_key": np.arange(2000),
+            "frequency": frequency,
+            "recency": 50.0,
+            "T": 100.0,
+            "monetary_value": 10 * frequency * rng.gamma(20, 1 / 20, 2000),
+        }
+    )
+    with pytest.warns(GammaGammaAssumptionWarning, match="correlate"):
+        fit = fit_gamma_gamma(correlated)
+    assert fit.diagnostics["frequency_monetary_correlation"] > 0.3
+
+
+def test_invalid_values_are_named(cdnow):
+    negative = cdnow.copy()
+    negative.loc[3, "frequency"] = -1
+    with pytest.raises(ClvFitError, match="frequency has negative values"):
+        fit_bgnbd(negative)
+    missing = cdnow.copy()
+    missing.loc[3, "T"] = np.nan
+    with pytest.raises(ClvFitError, match="T has nulls"):
+        fit_bgnbd(missing)

@@ -136,7 +136,8 @@ def _cap(frame: pd.DataFrame, random_state: int) -> pd.DataFrame:
 
 def train_and_score(snapshots: pd.DataFrame, label: str, task: str, random_state: int = 42) -> TrainResult:
     """Scores for the holdout (every model and baseline) and the as-of snapshot (chosen model)."""
-    data = snapshots.copy()
+    # SQL gives rows in no particular order; fits (CV folds, binning) must not depend on it
+    data = snapshots.sort_values(["snapshot_date", "customer_key"], kind="stable").reset_index(drop=True)
     data[FEATURES] = data[FEATURES].astype(float).fillna(-1)
     labelled = data[data[label].notna()].copy()
     labelled[label] = labelled[label].astype(int)
