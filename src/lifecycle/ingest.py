@@ -1,9 +1,31 @@
 """`lifecycle ingest DIR`: load contract files into schema `raw`, all or nothing.
 
-Raw is a landing zone: every contract column is stored as text exactly as delivered, plus
-_raw_row_id (1-based row in the file), _source_file and _loaded_at. Staging types and
-quarantines. Files are read by DuckDB's own readers (no pandas round trip), validated first,
-then every raw table is replaced in one transaction, so a failure leaves `raw` as it was.
+Raw is a landing zone. Every contract column is stored as VARCHAR exactly as delivered (no
+trimming, no typing), followed by three load columns:
+
+- `_raw_row_id` BIGINT: the 1-based row number in the file, in file order;
+- `_source_file` VARCHAR: the file name;
+- `_loaded_at` TIMESTAMP: one value for the whole ingest (naive UTC).
+
+Staging (dbt) types, normalizes and quarantines; ingest only checks the contract:
+
+1. Files are `<table>.csv`, `<table>.csv.gz` or `<table>.parquet` directly in DIR, named after
+   the contract tables (case-insensitive). Other files and subfolders (e.g. `_truth/`) are
+   ignored; two files for one table are an error.
+2. Every file is checked before anything is written, and every problem is collected into one
+   ContractError: the required `orders` file missing; a required column missing; a file DuckDB
+   cannot read (not UTF-8, ragged rows, unclosed quotes); a column whose values mostly (more
+   than half of the non-empty ones) cannot be read as its contract type. A minority of bad
+   values is accepted and kept verbatim: staging quarantines those rows.
+3. Headers match the contract case-insensitively after trimming. Columns outside the contract
+   are not loaded and are listed as warnings; optional contract columns a file lacks are NULL.
+4. Then, in ONE transaction, every contract table is replaced: from its file, or, when the file
+   is absent, as an empty table with the contract columns. A smaller second delivery therefore
+   never leaves stale rows behind. `raw._ingest_log` gets one row per table per ingest. Any
+   failure rolls back, so `raw` stays exactly as it was.
+
+Files are read by DuckDB's own readers only (no pandas round trip): one aggregate query per
+file to validate, one streaming `create table ... as select` per file to load.
 """
 
 from __future__ import annotations
@@ -16,13 +38,16 @@ from pathlib import Path
 import duckdb
 
 from lifecycle import paths
-from lifecycle.contract import DUCKDB_TYPES, Table, load_contract
+from lifecycle.contract import DUCKDB_TYPES, LOAD_COLUMNS, Table, load_contract
 
 # A column is rejected as "not readable as its type" when more than this share of its
-# delivered (non-empty) values fail to parse: that is a wrong file or a shifted column, not a
-# few bad rows (those are staging's job).
+# delivered (non-null, non-empty) values fail to parse: that is a wrong file or a shifted
+# column, not a few bad rows (those are staging's job).
 MAX_UNPARSEABLE_SHARE = 0.5
-SUFFIXES = (".csv", ".csv.gz", ".parquet")
+SUFFIXES = (".csv.gz", ".csv", ".parquet")
+EXAMPLES = 3
+# Characters a header line read as one single column most likely was meant to be split on.
+_DELIMITERS = (",", ";", "\t", "|")
 
 
 class ContractError(Exception):
@@ -31,14 +56,22 @@ class ContractError(Exception):
 
 @dataclass
 class IngestReport:
+    """What one ingest loaded. `tables` holds the tables delivered as files (rows loaded);
+    `absent_tables` the contract tables without a file, created empty."""
+
     database: Path
     loaded_at: dt.datetime
+    ingest_id: str = ""
     tables: dict[str, int] = field(default_factory=dict)
     absent_tables: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
     def format(self) -> str:
-        lines = [f"ingested into {self.database} (schema raw) at {self.loaded_at:%Y-%m-%d %H:%M:%S} UTC"]
+        total = sum(self.tables.values())
+        lines = [
+            f"ingested {total:,} rows from {len(self.tables)} file(s) into {self.database} (schema raw)"
+            f" at {self.loaded_at:%Y-%m-%d %H:%M:%S} UTC"
+        ]
         for name, rows in self.tables.items():
             lines.append(f"  {name:<22}{rows:>12,} rows")
         if self.absent_tables:
@@ -47,12 +80,43 @@ class IngestReport:
         return "\n".join(lines)
 
 
+@dataclass
+class _Source:
+    """A checked file and the select list that turns it into its raw table."""
+
+    path: Path
+    reader: str
+    columns: list[str]  # the file's column names, as DuckDB reads them
+    selects: list[str]
+
+
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
 def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
+
+
+def _csv_reader(path: Path) -> str:
+    # Every column as text. RFC 4180 quoting is fixed rather than sniffed, so a quote that first
+    # appears deep in a large file (a JSON property, a comma in a name) is still parsed; quoted
+    # fields may hold delimiters, doubled quotes and newlines. The delimiter is auto-detected.
+    # Strict mode stays on: a ragged row or an unclosed quote is an error, never a silent shift.
+    options = [
+        "header = true",
+        "all_varchar = true",
+        "quote = '\"'",
+        "escape = '\"'",
+        "encoding = 'utf-8'",
+    ]
+    if path.name.lower().endswith(".gz"):
+        options.append("compression = 'gzip'")
+    return f"read_csv({_literal(str(path))}, {', '.join(options)})"
+
+
+def _parquet_reader(path: Path) -> str:
+    return f"read_parquet({_literal(str(path))})"
 
 
 def _find_files(data_dir: Path, tables: dict[str, Table]) -> tuple[dict[str, Path], list[str]]:
@@ -73,60 +137,108 @@ def _find_files(data_dir: Path, tables: dict[str, Table]) -> tuple[dict[str, Pat
     return found, problems
 
 
-def _reader(path: Path) -> str:
-    if path.name.lower().endswith(".parquet"):
-        return f"read_parquet({_literal(str(path))})"
-    # every column as text, header row, quotes and embedded newlines handled by DuckDB's sniffer
-    return (
-        f"read_csv({_literal(str(path))}, header = true, all_varchar = true, "
-        f"sample_size = -1, null_padding = true, encoding = 'utf-8')"
-    )
+def _reason(error: duckdb.Error) -> str:
+    text = str(error).strip()
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    # DuckDB's CSV errors put the useful part ("CSV Error on Line: 7", the reason) on lines 1-3
+    return " ".join(lines[:3]) if lines else type(error).__name__
 
 
-def _file_columns(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
-    return [row[0] for row in con.execute(f"describe select * from {_reader(path)}").fetchall()]
+def _as_text(column: str, duckdb_type: str) -> str:
+    """SQL turning one file column into the text raw stores."""
+    col = _quote(column)
+    upper = duckdb_type.upper()
+    if upper == "VARCHAR":
+        return col
+    if upper.startswith(("STRUCT", "MAP", "UNION")) or upper.endswith("]"):
+        # nested Parquet values (e.g. event properties) as JSON text, which staging parses
+        return f"cast(to_json({col}) as varchar)"
+    return f"cast({col} as varchar)"
 
 
 def _check_file(
     con: duckdb.DuckDBPyConnection, table: Table, path: Path
-) -> tuple[dict[str, str], list[str], list[str]]:
-    """Map contract column -> file column; return (mapping, problems, warnings)."""
+) -> tuple[_Source | None, list[str], list[str]]:
+    """Check one file against its contract table: (source to load, problems, warnings)."""
     problems: list[str] = []
     warnings: list[str] = []
+    if path.stat().st_size == 0:
+        return None, [f"{path.name}: the file is empty (not even a header row)"], []
+    is_csv = not path.name.lower().endswith(".parquet")
+    reader = _csv_reader(path) if is_csv else _parquet_reader(path)
     try:
-        columns = _file_columns(con, path)
+        described = con.execute(f"describe select * from {reader}").fetchall()
     except duckdb.Error as err:
-        return {}, [f"{path.name}: cannot be read: {str(err).splitlines()[0]}"], []
-    by_name = {c.strip().lower(): c for c in columns}
-    mapping = {c.name: by_name[c.name] for c in table.columns if c.name in by_name}
+        return None, [f"{path.name}: cannot be read: {_reason(err)}"], []
+    columns = [(row[0], row[1]) for row in described]
+
+    if is_csv and len(columns) == 1 and any(d in columns[0][0] for d in _DELIMITERS):
+        # DuckDB's sniffer falls back to one column when rows disagree on their field count
+        return (
+            None,
+            [
+                f"{path.name}: cannot be read as CSV: the header {columns[0][0]!r} was read as a single"
+                " column, so the rows do not agree with it (a row with more or fewer fields than the"
+                " header, or a quote that is never closed)"
+            ],
+            [],
+        )
+
+    by_name: dict[str, tuple[str, str]] = {}
+    for name, duckdb_type in columns:
+        key = name.strip().lower()
+        if key in by_name and key in table.column_names:
+            problems.append(f"{path.name}: column '{key}' appears more than once in the header")
+        by_name.setdefault(key, (name, duckdb_type))
     for name in table.required_columns:
-        if name not in mapping:
+        if name not in by_name:
             problems.append(f"{path.name}: missing required column '{name}'")
-    extra = sorted(set(by_name) - set(table.column_names))
+    extra = [name for name, _ in columns if name.strip().lower() not in table.column_names]
     if extra:
         warnings.append(f"{path.name}: columns not in the contract, not loaded: {', '.join(extra)}")
 
-    typed = [c for c in table.columns if c.name in mapping and DUCKDB_TYPES[c.data_type] != "varchar"]
-    if typed:
-        selects = []
-        for c in typed:
-            value = f"nullif(trim(cast({_quote(mapping[c.name])} as varchar)), '')"
-            selects.append(f"count({value})")
-            selects.append(
-                f"count({value}) filter (where try_cast({value} as {DUCKDB_TYPES[c.data_type]}) is null)"
+    text = {c.name: _as_text(*by_name[c.name]) for c in table.columns if c.name in by_name}
+    typed = [c for c in table.columns if c.name in text and DUCKDB_TYPES[c.data_type] != "varchar"]
+    # One pass over the whole file: it proves the file parses to its end (so the load cannot
+    # fail half-way on a malformed row) and counts, per typed column, the values that fail.
+    aggregates = ["count(*)"]
+    for c in typed:
+        value = f"nullif(trim({text[c.name]}), '')"
+        fails = f"{value} is not null and try_cast({value} as {DUCKDB_TYPES[c.data_type]}) is null"
+        aggregates += [
+            f"count({value})",
+            f"count(*) filter (where {fails})",
+            f"approx_top_k({value}, {EXAMPLES}) filter (where {fails})",
+        ]
+    try:
+        result = con.execute(f"select {', '.join(aggregates)} from {reader}").fetchall()[0]
+    except duckdb.Error as err:
+        return None, [f"{path.name}: cannot be read: {_reason(err)}"], warnings
+    for i, c in enumerate(typed):
+        delivered, failed, examples = result[1 + 3 * i : 4 + 3 * i]
+        if delivered and failed / delivered > MAX_UNPARSEABLE_SHARE:
+            shown = ", ".join(repr(e) for e in (examples or []))
+            problems.append(
+                f"{path.name}: column '{c.name}' cannot be read as {c.data_type}: "
+                f"{failed:,} of {delivered:,} non-empty values fail, e.g. {shown}"
             )
-            selects.append(
-                f"list({value}) filter (where try_cast({value} as {DUCKDB_TYPES[c.data_type]}) is null)[1:3]"
-            )
-        row = con.execute(f"select {', '.join(selects)} from {_reader(path)}").fetchall()[0]
-        for i, c in enumerate(typed):
-            delivered, failed, examples = row[3 * i], row[3 * i + 1], row[3 * i + 2]
-            if delivered and failed / delivered > MAX_UNPARSEABLE_SHARE:
-                problems.append(
-                    f"{path.name}: column '{c.name}' cannot be read as {c.data_type}: "
-                    f"{failed:,} of {delivered:,} values fail, e.g. {examples}"
-                )
-    return mapping, problems, warnings
+
+    selects = [
+        f"{text[c.name]} as {_quote(c.name)}"
+        if c.name in text
+        else f"cast(null as varchar) as {_quote(c.name)}"
+        for c in table.columns
+    ]
+    source = _Source(path=path, reader=reader, columns=[n for n, _ in columns], selects=selects)
+    return source, problems, warnings
+
+
+def _utc_naive(moment: dt.datetime | None) -> dt.datetime:
+    if moment is None:
+        return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    if moment.tzinfo is not None:
+        return moment.astimezone(dt.UTC).replace(tzinfo=None)
+    return moment
 
 
 def ingest(
@@ -135,61 +247,74 @@ def ingest(
     *,
     loaded_at: dt.datetime | None = None,
 ) -> IngestReport:
-    """Load `<table>.csv|.csv.gz|.parquet` files of `data_dir` into schema `raw`.
+    """Load the contract files of `data_dir` into schema `raw` of `database`, all or nothing.
 
-    Every contract table is replaced: from its file, or empty when the file is absent (so a
-    smaller second delivery never leaves stale rows). Raises ContractError, listing every
-    problem with file and column, before anything is written.
+    `database` defaults to `lifecycle.paths.duckdb_path()` (parent folders are created);
+    `loaded_at` (default: now) is stored as naive UTC in every row's `_loaded_at`.
+
+    Every contract table is replaced on each ingest: from its file, or with an empty table
+    when the folder has no file for it, so that a second ingest of a smaller folder does not
+    leave stale rows from the first. Raises ContractError, listing every problem with file and
+    column, before the database is even opened; a failure while loading rolls back, so `raw`
+    is left exactly as it was.
     """
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         raise ContractError(f"{data_dir}: not a folder")
     database = Path(database) if database else paths.duckdb_path()
-    database.parent.mkdir(parents=True, exist_ok=True)
-    loaded_at = loaded_at or dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    loaded_at = _utc_naive(loaded_at)
     tables = load_contract()
-    report = IngestReport(database=database, loaded_at=loaded_at)
+    report = IngestReport(database=database, loaded_at=loaded_at, ingest_id=str(uuid.uuid4()))
 
-    con = duckdb.connect(str(database))
+    # 1. check every file, on a private in-memory connection: nothing touches the warehouse
+    files, problems = _find_files(data_dir, tables)
+    for name, table in tables.items():
+        if table.required and name not in files:
+            problems.append(f"{name}.csv: required file missing in {data_dir} (or {name}.parquet)")
+    sources: dict[str, _Source] = {}
+    check = duckdb.connect()
     try:
-        files, problems = _find_files(data_dir, tables)
-        for name, table in tables.items():
-            if table.required and name not in files:
-                problems.append(
-                    f"{name}.csv: required file missing in {data_dir} (also accepted: {name}.parquet)"
-                )
-        mappings: dict[str, dict[str, str]] = {}
+        check.execute("set TimeZone = 'UTC'").fetchall()
         for name, path in files.items():
-            mapping, file_problems, file_warnings = _check_file(con, tables[name], path)
-            mappings[name] = mapping
+            source, file_problems, file_warnings = _check_file(check, tables[name], path)
             problems += file_problems
             report.warnings += file_warnings
-        if problems:
-            raise ContractError("\n".join(problems))
+            if source is not None:
+                sources[name] = source
+    finally:
+        check.close()
+    if problems:
+        raise ContractError("\n".join(problems))
 
-        ingest_id = str(uuid.uuid4())
-        con.execute("begin transaction")
+    # 2. replace every raw table in one transaction
+    database.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(database))
+    try:
+        # text of Parquet TIMESTAMPTZ columns in UTC, whatever the machine's zone
+        con.execute("set TimeZone = 'UTC'").fetchall()
+        con.execute("begin transaction").fetchall()
         try:
-            con.execute("create schema if not exists raw")
+            con.execute("create schema if not exists raw").fetchall()
             con.execute(
-                "create table if not exists raw._ingest_log (ingest_id varchar, table_name varchar,"
-                " source_file varchar, rows_loaded bigint, loaded_at timestamp)"
-            )
+                "create table if not exists raw._ingest_log (table_name varchar, source_file varchar,"
+                " rows_loaded bigint, loaded_at timestamp, ingest_id varchar)"
+            ).fetchall()
             for name, table in tables.items():
-                _load_table(con, table, files.get(name), mappings.get(name, {}), loaded_at)
+                source = sources.get(name)
+                _load_table(con, table, source, loaded_at)
                 rows = con.execute(f"select count(*) from raw.{_quote(name)}").fetchall()[0][0]
-                source = files[name].name if name in files else None
                 con.execute(
-                    "insert into raw._ingest_log values (?, ?, ?, ?, ?)",
-                    [ingest_id, name, source, rows, loaded_at],
-                )
-                if name in files:
+                    "insert into raw._ingest_log (table_name, source_file, rows_loaded, loaded_at, ingest_id)"
+                    " values (?, ?, ?, ?, ?)",
+                    [name, source.path.name if source else None, rows, loaded_at, report.ingest_id],
+                ).fetchall()
+                if source:
                     report.tables[name] = rows
                 else:
                     report.absent_tables.append(name)
-            con.execute("commit")
+            con.execute("commit").fetchall()
         except BaseException:
-            con.execute("rollback")
+            con.execute("rollback").fetchall()
             raise
     finally:
         con.close()
@@ -197,33 +322,33 @@ def ingest(
 
 
 def _load_table(
-    con: duckdb.DuckDBPyConnection,
-    table: Table,
-    path: Path | None,
-    mapping: dict[str, str],
-    loaded_at: dt.datetime,
+    con: duckdb.DuckDBPyConnection, table: Table, source: _Source | None, loaded_at: dt.datetime
 ) -> None:
     target = f"raw.{_quote(table.name)}"
-    if path is None:
+    row_id, source_file, loaded = LOAD_COLUMNS
+    if source is None:
         columns = ", ".join(f"{_quote(c)} varchar" for c in table.column_names)
         con.execute(
-            f"create or replace table {target} ({columns}, _raw_row_id bigint,"
-            " _source_file varchar, _loaded_at timestamp)"
-        )
+            f"create or replace table {target} ({columns}, {row_id} bigint,"
+            f" {source_file} varchar, {loaded} timestamp)"
+        ).fetchall()
         return
-    selects = [
-        f"cast({_quote(mapping[c])} as varchar) as {_quote(c)}"
-        if c in mapping
-        else f"cast(null as varchar) as {_quote(c)}"
-        for c in table.column_names
-    ]
-    # WITH ORDINALITY numbers rows in file order, whatever the scan parallelism
+    # WITH ORDINALITY numbers rows in file order (DuckDB plans it as an order-preserving
+    # streaming window). Everything runs inside DuckDB, which spills to disk when a file is
+    # larger than memory; nothing passes through Python. The alias list keeps the file's own
+    # names and gives the row number a name no file column can take.
+    row_number = "_lifecycle_row_number"
+    while row_number in {c.lower() for c in source.columns}:
+        row_number += "_"
+    alias = ", ".join(_quote(c) for c in [*source.columns, row_number])
     con.execute(
         f"create or replace table {target} as "
-        f"select {', '.join(selects)}, "
-        f"cast(ordinality as bigint) as _raw_row_id, "
-        f"{_literal(path.name)} as _source_file, "
-        f"cast({_literal(loaded_at.isoformat(sep=' '))} as timestamp) as _loaded_at "
-        f"from {_reader(path)} with ordinality "
-        f"order by ordinality"
-    )
+        f"select {', '.join(source.selects)}, "
+        f"cast({row_number} as bigint) as {row_id}, "
+        f"cast({_literal(source.path.name)} as varchar) as {source_file}, "
+        f"cast({_literal(loaded_at.isoformat(sep=' '))} as timestamp) as {loaded} "
+        f"from {source.reader} with ordinality as src({alias}) "
+        # the sort on the row number lets the insert run in parallel (measured faster than
+        # an insertion-order-preserving insert) and stores rows in file order
+        f"order by {row_number}"
+    ).fetchall()
