@@ -27,6 +27,7 @@ from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
 
 from lifecycle.modelling.btyd import ClvFitError, expected_purchases, fit_bgnbd
 from lifecycle.modelling.evaluation import deciles, metrics
@@ -135,7 +136,16 @@ def _cap(frame: pd.DataFrame, random_state: int) -> pd.DataFrame:
 
 
 def train_and_score(snapshots: pd.DataFrame, label: str, task: str, random_state: int = 42) -> TrainResult:
-    """Scores for the holdout (every model and baseline) and the as-of snapshot (chosen model)."""
+    """Scores for the holdout (every model and baseline) and the as-of snapshot (chosen model).
+
+    Runs single-threaded: HistGradientBoosting's OpenMP threads spin-wait, and next to DuckDB and
+    other dbt threads that is ruinous (2 cores under load, 125k rows: 8 s with one thread, 52 s
+    with two). The results do not depend on the thread count."""
+    with threadpool_limits(limits=1):
+        return _train_and_score(snapshots, label, task, random_state)
+
+
+def _train_and_score(snapshots: pd.DataFrame, label: str, task: str, random_state: int) -> TrainResult:
     # SQL gives rows in no particular order; fits (CV folds, binning) must not depend on it
     data = snapshots.sort_values(["snapshot_date", "customer_key"], kind="stable").reset_index(drop=True)
     data[FEATURES] = data[FEATURES].astype(float).fillna(-1)
