@@ -111,6 +111,9 @@ def fit_gamma_gamma(summary: pd.DataFrame, penalizer_coef: float = 0.0) -> Fit:
     """Gamma-Gamma on repeat buyers with a positive mean repeat order value."""
     validate_summary(summary)
     repeat = summary[(summary["frequency"] > 0) & (summary["monetary_value"] > 0)]
+    # SQL returns rows in no fixed order and the log-likelihood is a float sum over customers:
+    # a fixed order makes two builds of the same data give bit-identical parameters
+    repeat = repeat.sort_values("customer_key", kind="stable")
     if len(repeat) < 10:
         raise ClvFitError(f"only {len(repeat)} repeat buyers with spend: Gamma-Gamma needs more")
     correlation = float(np.corrcoef(repeat["frequency"], repeat["monetary_value"])[0, 1])
