@@ -217,3 +217,48 @@ def test_fits_do_not_depend_on_row_order(cdnow):
     shuffled = cdnow.sample(frac=1, random_state=3).reset_index(drop=True)
     assert fit_bgnbd(shuffled).params == fit_bgnbd(cdnow).params
     assert fit_gamma_gamma(shuffled).params == fit_gamma_gamma(cdnow).params
+
+
+def test_probability_of_no_purchase_for_a_new_customer_is_the_unconditional_one(cdnow):
+    from lifetimes import BetaGeoFitter
+
+    bg = fit_bgnbd(cdnow)
+    fresh = pd.DataFrame({"frequency": [0.0], "recency": [0.0], "T": [0.0]})
+    unconditional = BetaGeoFitter()
+    unconditional.params_ = pd.Series(bg.params)[["r", "alpha", "a", "b"]]
+    for weeks in (4, 13, 52):
+        expected = float(unconditional.probability_of_n_purchases_up_to_time(weeks, 0))
+        got = btyd.probability_of_no_purchase(fresh, bg, 7 * weeks, time_unit="week")[0]
+        assert got == pytest.approx(expected, rel=1e-9)
+
+
+def test_probability_of_no_purchase_matches_simulated_holdouts():
+    # customers simulated by the BG/NBD story over a calibration period, then for 60 more days:
+    # the predicted share with no purchase in those days matches what happened, per frequency
+    truth = {"r": 0.5, "alpha": 10.0, "a": 0.8, "b": 2.5}
+    rng = np.random.default_rng(21)
+    n, horizon = 20000, 60.0
+    lam = rng.gamma(truth["r"], 1 / truth["alpha"], n)
+    drop = rng.beta(truth["a"], truth["b"], n)
+    big_t = rng.uniform(180, 720, n)
+    frequency, recency, bought_later = np.zeros(n), np.zeros(n), np.zeros(n, dtype=bool)
+    for i in range(n):
+        t = 0.0
+        while True:
+            t += rng.exponential(1 / lam[i])
+            if t > big_t[i] + horizon:
+                break
+            if t > big_t[i]:
+                bought_later[i] = True
+                break
+            frequency[i] += 1
+            recency[i] = t
+            if rng.random() < drop[i]:
+                break
+    summary = pd.DataFrame({"frequency": frequency, "recency": recency, "T": big_t})
+    fit = btyd.Fit("bgnbd", truth, n, 0.0, 0.0, True)
+    predicted = btyd.probability_of_no_purchase(summary, fit, horizon)
+    for group in (frequency == 0, (frequency >= 1) & (frequency <= 3), frequency > 3):
+        observed = 1 - bought_later[group].mean()
+        standard_error = np.sqrt(observed * (1 - observed) / group.sum())
+        assert abs(predicted[group].mean() - observed) < 4 * standard_error + 0.005

@@ -28,6 +28,7 @@ def synthetic_snapshots(n: int = 1500, snapshots: int = 4, seed: int = 5, signal
         frame["recency_days"] = 10.0
         frame["t_days"] = 100.0
         frame["bgnbd_expected_purchases"] = np.exp(-recency / 60) * 0.5
+        frame["bgnbd_probability_no_purchase"] = np.exp(-frame["bgnbd_expected_purchases"])
         frame["customer_key"] = [f"k{i:05d}" for i in range(n)]
         frame["snapshot_date"] = pd.Timestamp("2026-01-31") + pd.DateOffset(months=s)
         frame["is_scoring_snapshot"] = s == snapshots - 1
@@ -86,7 +87,7 @@ def test_churn_bgnbd_score_is_probability_of_no_purchase():
     data = data[(data["snapshot_date"] == data["snapshot_date"].max())]
     result = train_and_score(data, "churned_within_horizon", "churn")
     score = result.scores[result.scores["role"] == "score"]
-    expected = np.exp(-data["bgnbd_expected_purchases"].to_numpy())
+    expected = data["bgnbd_probability_no_purchase"].to_numpy()
     np.testing.assert_allclose(score["probability"].to_numpy(), expected)
 
 

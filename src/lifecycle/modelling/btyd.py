@@ -173,6 +173,29 @@ def expected_purchases(summary: pd.DataFrame, bgnbd: Fit, days: float, time_unit
     )
 
 
+def probability_of_no_purchase(
+    summary: pd.DataFrame, bgnbd: Fit, days: float, time_unit: str = "day"
+) -> np.ndarray:
+    """P(no purchase in the next `days` days | frequency, recency, T) under BG/NBD, exactly.
+
+    Either the customer is already dead (1 - P(alive)), or alive with purchase rate lambda whose
+    posterior is Gamma(r + x, alpha + T), and then P(no purchase in t) = E[exp(-lambda t)] =
+    ((alpha + T) / (alpha + T + t)) ** (r + x). BG/NBD customers only drop out right after a
+    purchase, so one who buys nothing in the window cannot die in it: there is no third term.
+    lifetimes has only the unconditional version; exp(-expected purchases) is a Poisson
+    approximation that overstates the probability for customers who are probably dead.
+    """
+    t = days / DAYS_PER_UNIT[time_unit]
+    r, alpha = bgnbd.params["r"], bgnbd.params["alpha"]
+    x = summary["frequency"].to_numpy(dtype=float)
+    big_t = summary["T"].to_numpy(dtype=float)
+    alive = np.asarray(
+        _bgnbd(bgnbd).conditional_probability_alive(summary["frequency"], summary["recency"], summary["T"]),
+        dtype=float,
+    )
+    return (1 - alive) + alive * ((alpha + big_t) / (alpha + big_t + t)) ** (r + x)
+
+
 def predict_clv(
     summary: pd.DataFrame,
     bgnbd: Fit,
