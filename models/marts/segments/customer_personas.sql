@@ -44,7 +44,7 @@ products as (
 ),
 
 category_prices as (
-    select category, avg(price) as category_mean_price
+    select category, cast(avg(price) as decimal(18, 6)) as category_mean_price
     from products
     where category is not null and price > 0
     group by 1
@@ -96,10 +96,12 @@ first_view_before_purchase as (
 ),
 
 view_to_purchase as (
+    -- an exact integer sum divided once: a float average depends on the summing order, and
+    -- its last bits can flip the rounding between two builds of the same data
     select
         customer_key,
-        avg({{ dbt.datediff('first_viewed_at', 'ordered_at', 'minute') }} / 60.0) as avg_hours_view_to_purchase,
-        count(*) as viewed_lines
+        sum({{ dbt.datediff('first_viewed_at', 'ordered_at', 'minute') }}) / (60.0 * count(*))
+            as avg_hours_view_to_purchase
     from first_view_before_purchase
     group by 1
 ),
@@ -130,8 +132,9 @@ line_measures as (
         sum(case when launched_at is not null and ordered_at >= launched_at
             and {{ dbt.datediff('launched_at', 'ordered_at', 'day') }} <= {{ var('persona_innovator_launch_days') }}
             then 1 else 0 end) as early_lines,
-        avg(case when price > 0 and category_mean_price > 0 then price / category_mean_price end)
-            as price_index
+        -- each ratio as a decimal, so the average is exact whatever the summing order
+        avg(case when price > 0 and category_mean_price > 0
+            then cast(price / category_mean_price as decimal(18, 6)) end) as price_index
     from lines
     group by 1
 ),
