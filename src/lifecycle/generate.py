@@ -1468,6 +1468,17 @@ class _Chunk:
                         np.int64
                     ),
                 ),
+                # behaviour traits, so persona rules can be checked against what was simulated
+                **{
+                    column: _take(
+                        ["false", "true"],
+                        np.concatenate([trait, np.zeros(len(gu) + len(vg), dtype=bool)]).astype(np.int64),
+                    )
+                    for column, trait in (
+                        ("is_discount_prone", self.discount_prone),
+                        ("is_innovator", self.innovator),
+                    )
+                },
             }
         )
         person, id_type, value = [], [], []

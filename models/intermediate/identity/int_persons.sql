@@ -33,7 +33,10 @@ from_graph as (
         count(distinct case when id_type = 'anonymous_id' then id_value end) as anonymous_ids,
         count(distinct case when id_type = 'device_id' then id_value end) as devices,
         min(first_seen_at) as first_seen_at,
-        max(last_seen_at) as last_seen_at
+        max(last_seen_at) as last_seen_at,
+        -- when the person first became known (lifecycle history: anonymous before, lead after)
+        min(case when id_type in ('customer_id', 'email', 'phone') then first_seen_at end)
+            as first_identified_at
     from members
     group by 1
 ),
@@ -49,7 +52,8 @@ from_orders as (
         0 as anonymous_ids,
         0 as devices,
         ordered_at as first_seen_at,
-        ordered_at as last_seen_at
+        ordered_at as last_seen_at,
+        case when email is not null then ordered_at end as first_identified_at
     from unresolved_orders
 ),
 

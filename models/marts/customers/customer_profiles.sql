@@ -47,6 +47,14 @@ lifecycle as (
     select * from {{ ref('customer_lifecycle') }}
 ),
 
+rfm as (
+    select * from {{ ref('customer_rfm') }}
+),
+
+personas as (
+    select * from {{ ref('customer_personas') }}
+),
+
 clv as (
     select * from {{ ref('clv_predictions') }}
 ),
@@ -100,10 +108,10 @@ final as (
         -- orders and revenue (completed orders, reporting currency, up to as_of_date)
         coalesce(order_summary.orders, 0) as orders,
         coalesce(order_summary.orders_placed, 0) as orders_placed,
-        coalesce(order_summary.cancelled_orders, 0) as cancelled_orders,
-        coalesce(order_summary.refunded_orders, 0) as refunded_orders,
-        coalesce(order_summary.revenue, 0) as revenue,
-        coalesce(order_summary.historic_clv, 0) as historic_clv,
+        cast(coalesce(order_summary.cancelled_orders, 0) as {{ dbt.type_bigint() }}) as cancelled_orders,
+        cast(coalesce(order_summary.refunded_orders, 0) as {{ dbt.type_bigint() }}) as refunded_orders,
+        cast(coalesce(order_summary.revenue, 0) as decimal(18, 2)) as revenue,
+        cast(coalesce(order_summary.historic_clv, 0) as decimal(18, 2)) as historic_clv,
         order_summary.average_order_value,
         order_summary.discount_affinity,
         order_summary.avg_days_between_orders,
@@ -114,23 +122,23 @@ final as (
         affinity.favourite_brand,
         affinity.last_viewed_products,
         affinity.last_viewed_categories,
-        coalesce(affinity.open_cart_items, 0) as open_cart_items,
-        coalesce(affinity.open_cart_value, 0) as open_cart_value,
+        cast(coalesce(affinity.open_cart_items, 0) as {{ dbt.type_bigint() }}) as open_cart_items,
+        cast(coalesce(affinity.open_cart_value, 0) as decimal(18, 2)) as open_cart_value,
         affinity.open_cart_updated_at,
         affinity.last_product_viewed_at,
 
         -- messaging
         {% for channel in ['email', 'sms', 'push', 'whatsapp', 'web_push', 'in_app'] %}
-        coalesce(messaging.{{ channel }}_sends, 0) as {{ channel }}_sends,
-        coalesce(messaging.{{ channel }}_opens, 0) as {{ channel }}_opens,
-        coalesce(messaging.{{ channel }}_clicks, 0) as {{ channel }}_clicks,
+        cast(coalesce(messaging.{{ channel }}_sends, 0) as {{ dbt.type_bigint() }}) as {{ channel }}_sends,
+        cast(coalesce(messaging.{{ channel }}_opens, 0) as {{ dbt.type_bigint() }}) as {{ channel }}_opens,
+        cast(coalesce(messaging.{{ channel }}_clicks, 0) as {{ dbt.type_bigint() }}) as {{ channel }}_clicks,
         {% endfor %}
-        case when messaging.email_sends > 0
-            then 1.0 * messaging.email_opens / messaging.email_sends end as email_open_rate,
-        case when messaging.email_sends > 0
-            then 1.0 * messaging.email_clicks / messaging.email_sends end as email_click_rate,
+        cast(case when messaging.email_sends > 0
+            then 1.0 * messaging.email_opens / messaging.email_sends end as double) as email_open_rate,
+        cast(case when messaging.email_sends > 0
+            then 1.0 * messaging.email_clicks / messaging.email_sends end as double) as email_click_rate,
         messaging.preferred_channel,
-        messaging.best_send_hour_local,
+        cast(messaging.best_send_hour_local as {{ dbt.type_bigint() }}) as best_send_hour_local,
         coalesce(messaging.unsubscribes, 0) > 0 as has_unsubscribed,
         coalesce(messaging.bounces, 0) > 0 as has_bounced,
         coalesce(messaging.complaints, 0) > 0 as has_complained,
@@ -138,10 +146,10 @@ final as (
         -- feedback, loyalty, referrals
         feedback.latest_nps_score,
         feedback.latest_csat_score,
-        coalesce(feedback.loyalty_points, 0) as loyalty_points,
+        cast(coalesce(feedback.loyalty_points, 0) as {{ dbt.type_bigint() }}) as loyalty_points,
         feedback.loyalty_tier,
-        coalesce(feedback.referrals_made, 0) as referrals_made,
-        coalesce(feedback.referrals_converted, 0) as referrals_converted,
+        cast(coalesce(feedback.referrals_made, 0) as {{ dbt.type_bigint() }}) as referrals_made,
+        cast(coalesce(feedback.referrals_converted, 0) as {{ dbt.type_bigint() }}) as referrals_converted,
 
         -- lifecycle
         lifecycle.lifecycle_stage,
@@ -149,6 +157,17 @@ final as (
         lifecycle.previous_stage,
         lifecycle.is_advocate,
         lifecycle.next_loyalty_anniversary,
+        -- milestones beside first_order_at (first purchase) and orders (nth order)
+        lifecycle.repeat_purchase_at,
+        coalesce(lifecycle.is_anniversary_next_7_days, false) as is_anniversary_next_7_days,
+
+        -- segments
+        rfm.rfm_segment,
+        rfm.rfm_score,
+        rfm.recency_score,
+        rfm.frequency_score,
+        rfm.monetary_score,
+        personas.persona,
 
         -- predictions (null for people without a completed order, or when a model could not fit)
         clv.probability_alive,
@@ -162,6 +181,9 @@ final as (
         end as expected_next_order_date,
         churn.churn_probability,
         churn.churn_decile,
+        -- the churn model's view beside the rule-based stage (DECISIONLOG "Predicted churn risk")
+        coalesce(churn.churn_probability > {{ var('at_risk_churn_probability') }}, false)
+            as is_predicted_churn_risk,
         purchase.purchase_probability,
         purchase.purchase_decile,
 
@@ -192,7 +214,11 @@ final as (
     left join clv on persons.customer_key = clv.customer_key
     left join churn on persons.customer_key = churn.customer_key
     left join purchase on persons.customer_key = purchase.customer_key
+    left join rfm on persons.customer_key = rfm.customer_key
+    left join personas on persons.customer_key = personas.customer_key
     where persons.customer_key not in (select customer_key from deleted)
+        -- as of as_of_date: people first seen later do not exist yet
+        and (persons.first_seen_at is null or persons.first_seen_at < as_of.as_of_at)
 )
 
 select * from final

@@ -1,4 +1,6 @@
-{#- Current lifecycle stage per person, since when, the stage before, advocacy and milestones. -#}
+{#- Current lifecycle stage per person, since when, the stage before, advocacy and milestones.
+    The stage is the as_of_date row of customer_lifecycle_history, so today's stage and the
+    history can never disagree. -#}
 with
 
 as_of as (
@@ -9,8 +11,17 @@ history as (
     select * from {{ ref('customer_lifecycle_history') }}
 ),
 
+orders as (
+    select * from {{ ref('int_completed_orders_sequenced') }}
+),
+
+advocacy as (
+    select customer_key, latest_nps_score, referrals_made
+    from {{ ref('int_customer_feedback_loyalty') }}
+),
+
 current_stage as (
-    select customer_key, lifecycle_stage, orders
+    select customer_key, lifecycle_stage
     from history
     where is_current
 ),
@@ -28,7 +39,7 @@ previous as (
 ),
 
 previous_stage as (
-    select history.customer_key, history.lifecycle_stage as previous_stage, previous.previous_stage_until
+    select history.customer_key, history.lifecycle_stage as previous_stage
     from history
     inner join previous
         on history.customer_key = previous.customer_key
@@ -42,63 +53,94 @@ stage_start as (
     from current_stage
     inner join history on history.customer_key = current_stage.customer_key
     left join previous on previous.customer_key = current_stage.customer_key
-    where history.period_end > coalesce(previous.previous_stage_until, cast('1900-01-01' as date))
+    where previous.previous_stage_until is null
+        or history.period_end > previous.previous_stage_until
     group by 1
-),
-
-orders as (
-    select * from {{ ref('int_completed_orders_sequenced') }}
 ),
 
 milestones as (
     select
-        customer_key,
-        min(case when order_number = 1 then ordered_at end) as first_purchase_at,
-        min(case when order_number = 2 then ordered_at end) as repeat_purchase_at,
-        max(order_number) as order_count
+        orders.customer_key,
+        min(case when orders.order_number = 1 then orders.ordered_at end) as first_purchase_at,
+        min(case when orders.order_number = 2 then orders.ordered_at end) as repeat_purchase_at,
+        count(*) as order_count,
+        cast(min(orders.ordered_at) as date) as first_purchase_date
     from orders
     cross join as_of
-    where ordered_at < as_of.as_of_at
+    where orders.ordered_at < as_of.as_of_at
     group by 1
 ),
 
-advocacy as (
-    select customer_key, latest_nps_score, referrals_made
-    from {{ ref('int_customer_feedback_loyalty') }}
+years_since_first as (
+    select
+        milestones.customer_key,
+        milestones.first_purchase_date,
+        {{ dbt.datediff('milestones.first_purchase_date', 'as_of.as_of_date', 'year') }}
+            as calendar_years_since_first
+    from milestones
+    cross join as_of
+),
+
+anniversaries as (
+    -- the first-purchase anniversary in as_of_date's calendar year; the next one if that has passed
+    select
+        years_since_first.*,
+        cast({{ dbt.dateadd('year', 'calendar_years_since_first', 'first_purchase_date') }} as date)
+            as anniversary_this_year
+    from years_since_first
+),
+
+next_anniversaries as (
+    select
+        anniversaries.customer_key,
+        -- the next anniversary on or after as_of_date, never the first purchase day itself
+        cast({{ dbt.dateadd(
+            'year',
+            'case when anniversaries.anniversary_this_year < as_of.as_of_date
+                or anniversaries.calendar_years_since_first < 1
+                then anniversaries.calendar_years_since_first + 1
+                else anniversaries.calendar_years_since_first end',
+            'anniversaries.first_purchase_date') }} as date) as next_loyalty_anniversary
+    from anniversaries
+    cross join as_of
 ),
 
 final as (
     select
+        -- ids
         current_stage.customer_key,
+
+        -- strings
         current_stage.lifecycle_stage,
-        stage_start.stage_since,
         previous_stage.previous_stage,
+
+        -- numerics
+        cast(coalesce(milestones.order_count, 0) as {{ dbt.type_bigint() }}) as order_count,
+
+        -- booleans
         coalesce(advocacy.latest_nps_score >= {{ var('nps_promoter_min_score') }}, false)
             or coalesce(advocacy.referrals_made, 0) > 0 as is_advocate,
+        coalesce(
+            {{ dbt.datediff('as_of.as_of_date', 'next_anniversaries.next_loyalty_anniversary', 'day') }} <= 7,
+            false
+        ) as is_anniversary_next_7_days,
+
+        -- dates
+        stage_start.stage_since,
+        next_anniversaries.next_loyalty_anniversary,
+        as_of.as_of_date,
+
+        -- timestamps
         milestones.first_purchase_at,
-        milestones.repeat_purchase_at,
-        coalesce(milestones.order_count, 0) as order_count,
-        -- the next anniversary of the first purchase on or after as_of_date
-        case when milestones.first_purchase_at is not null then
-            cast({{ dbt.dateadd(
-                'year',
-                dbt.datediff('milestones.first_purchase_at', 'as_of.as_of_date', 'year')
-                ~ ' + case when ' ~ dbt.dateadd('year', dbt.datediff('milestones.first_purchase_at', 'as_of.as_of_date', 'year'), 'cast(milestones.first_purchase_at as date)')
-                ~ ' < as_of.as_of_date then 1 else 0 end',
-                'cast(milestones.first_purchase_at as date)') }} as date)
-        end as next_loyalty_anniversary,
-        as_of.as_of_date
+        milestones.repeat_purchase_at
+
     from current_stage
     cross join as_of
     left join stage_start on current_stage.customer_key = stage_start.customer_key
     left join previous_stage on current_stage.customer_key = previous_stage.customer_key
     left join milestones on current_stage.customer_key = milestones.customer_key
+    left join next_anniversaries on current_stage.customer_key = next_anniversaries.customer_key
     left join advocacy on current_stage.customer_key = advocacy.customer_key
 )
 
-select
-    *,
-    next_loyalty_anniversary is not null
-        and {{ dbt.datediff('as_of_date', 'next_loyalty_anniversary', 'day') }} between 0 and 7
-        and next_loyalty_anniversary > cast(first_purchase_at as date) as is_anniversary_next_7_days
-from final
+select * from final

@@ -1,6 +1,5 @@
 {#- Moves between lifecycle stages from one period end to the next (customer_lifecycle_history),
-    counted per period: the stage flow matrix BI tools chart. A person's first period has
-    from_stage 'new_to_warehouse'. -#}
+    counted per period. A person's first period has from_stage 'new_to_warehouse'. -#}
 with
 
 history as (

@@ -1,0 +1,120 @@
+{#- The lifecycle stage of every person at the end of every period (month or week) from the
+    period they were first seen, plus as_of_date itself, reconstructed from what was known at
+    each date: completed orders placed up to it and whether the person had been identified by
+    then (a visitor who signs up in March is an anonymous visitor at the end of February).
+    Shared by customer_lifecycle_history (months) and customer_lifecycle_history_weekly, so both
+    grains and today's stage come from one rule (macro lifecycle_stage).
+    Periods: the var lifecycle_history_months months before as_of_date, at most. -#}
+{% macro lifecycle_history_sql(grain) %}
+{%- if grain not in ['month', 'week'] -%}
+    {{ exceptions.raise_compiler_error("lifecycle_history_sql: grain must be 'month' or 'week', got '" ~ grain ~ "'") }}
+{%- endif -%}
+with
+
+as_of as (
+    select * from {{ ref('int_as_of_date') }}
+),
+
+persons as (
+    select customer_key, is_identified, first_identified_at, first_seen_at
+    from {{ ref('int_persons') }}
+    where customer_key not in (select customer_key from {{ ref('int_deleted_customer_keys') }})
+),
+
+orders as (
+    select * from {{ ref('int_completed_orders_sequenced') }}
+),
+
+{% if grain == 'month' %}
+periods as (
+    {{ dbt.date_spine('month', "cast('2000-01-01' as date)", "cast('2100-01-01' as date)") }}
+),
+
+period_end_dates as (
+    select cast({{ dbt.dateadd('day', -1, dbt.dateadd('month', 1, 'date_month')) }} as date) as period_end
+    from periods
+),
+{% else %}
+periods as (
+    -- 2000-01-03 is a Monday: periods are ISO weeks, ending on Sunday
+    {{ dbt.date_spine('week', "cast('2000-01-03' as date)", "cast('2100-01-04' as date)") }}
+),
+
+period_end_dates as (
+    select cast({{ dbt.dateadd('day', 6, 'date_week') }} as date) as period_end
+    from periods
+),
+{% endif %}
+
+period_ends as (
+    -- every period end before as_of_date within the look-back, and as_of_date itself
+    select period_end_dates.period_end
+    from period_end_dates
+    cross join as_of
+    where period_end_dates.period_end < as_of.as_of_date
+        and period_end_dates.period_end
+            >= cast({{ dbt.dateadd('month', -var('lifecycle_history_months'), 'as_of.as_of_date') }} as date)
+    union all
+    select as_of_date from as_of
+),
+
+person_periods as (
+    select
+        persons.customer_key,
+        -- identified by the end of the period (no timestamp at all: identified all along)
+        persons.is_identified
+            and coalesce(cast(persons.first_identified_at as date) <= period_ends.period_end, true)
+            as is_identified,
+        period_ends.period_end,
+        period_ends.period_end = as_of.as_of_date as is_current
+    from persons
+    cross join period_ends
+    cross join as_of
+    -- a person with no timestamp at all still gets today's row
+    where period_ends.period_end >= coalesce(cast(persons.first_seen_at as date), as_of.as_of_date)
+),
+
+history_at_period as (
+    select
+        person_periods.customer_key,
+        person_periods.period_end,
+        person_periods.is_current,
+        person_periods.is_identified,
+        count(orders.order_id) as orders,
+        min(orders.ordered_at) as first_order_at,
+        max(orders.ordered_at) as last_order_at,
+        max(orders.order_number) as last_order_number
+    from person_periods
+    left join orders
+        on person_periods.customer_key = orders.customer_key
+        and cast(orders.ordered_at as date) <= person_periods.period_end
+    group by 1, 2, 3, 4
+),
+
+with_gap as (
+    select
+        history_at_period.*,
+        last_orders.days_since_previous_order as days_gap_before_last
+    from history_at_period
+    left join orders as last_orders
+        on history_at_period.customer_key = last_orders.customer_key
+        and history_at_period.last_order_number = last_orders.order_number
+),
+
+final as (
+    select
+        customer_key,
+        period_end,
+        is_current,
+        orders,
+        {{ lifecycle_stage(
+            'orders',
+            dbt.datediff('first_order_at', 'period_end', 'day'),
+            dbt.datediff('last_order_at', 'period_end', 'day'),
+            'days_gap_before_last',
+            'is_identified') }} as lifecycle_stage
+    from with_gap
+)
+
+select * from final
+{% endmacro %}

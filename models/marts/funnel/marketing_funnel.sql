@@ -1,0 +1,163 @@
+{#- The six-stage marketing funnel per month: awareness, desire, intent, decision, action,
+    loyalty. A person's deepest stage in a month comes from their events (Segment names mapped
+    by var marketing_funnel_events) and completed orders; reaching a stage implies the earlier
+    ones (a buyer who only shops in store still was aware), so the counts never grow down the
+    funnel and every conversion rate is between 0 and 100.
+      1 awareness  any tracked event
+      2 desire     marketing_funnel_events.desire (default Product Viewed, Products Searched)
+      3 intent     marketing_funnel_events.intent (default Product Added, Cart Viewed)
+      4 decision   marketing_funnel_events.decision (default Checkout Started)
+      5 action     a completed order
+      6 loyalty    a completed repeat order (the person's second or later)
+    Events that resolve to no person (only placeholder or shared identifiers) cannot be counted
+    as people and are left out; so are persons with a deletion request. -#}
+{%- set funnel_events = var('marketing_funnel_events') %}
+{%- set stages = ['awareness', 'desire', 'intent', 'decision', 'action', 'loyalty'] %}
+with
+
+as_of as (
+    select * from {{ ref('int_as_of_date') }}
+),
+
+deleted as (
+    select customer_key from {{ ref('int_deleted_customer_keys') }}
+),
+
+events as (
+    select events.customer_key, events.event_name, events.event_at
+    from {{ ref('int_events_resolved') }} as events
+    cross join as_of
+    where events.customer_key is not null
+        and events.event_at < as_of.as_of_at
+        and events.customer_key not in (select customer_key from deleted)
+),
+
+orders as (
+    select orders.customer_key, orders.ordered_at, orders.order_number
+    from {{ ref('int_completed_orders_sequenced') }} as orders
+    cross join as_of
+    where orders.ordered_at < as_of.as_of_at
+        and orders.customer_key not in (select customer_key from deleted)
+),
+
+signals as (
+    select
+        customer_key,
+        cast({{ dbt.date_trunc('month', 'event_at') }} as date) as funnel_month,
+        case
+            {% for stage in ['decision', 'intent', 'desire'] %}
+            {%- set names = funnel_events.get(stage, []) %}
+            {%- if names %}
+            when event_name in ({% for name in names %}'{{ name | replace("'", "''") }}'{{ ', ' if not loop.last }}{% endfor %})
+                then {{ stages.index(stage) + 1 }}
+            {%- endif %}
+            {% endfor %}
+            else 1
+        end as stage_number,
+        true as is_event
+    from events
+    union all
+    select
+        customer_key,
+        cast({{ dbt.date_trunc('month', 'ordered_at') }} as date),
+        case when order_number >= 2 then 6 else 5 end,
+        false
+    from orders
+),
+
+person_months as (
+    select
+        funnel_month,
+        customer_key,
+        max(stage_number) as deepest_stage
+    from signals
+    group by 1, 2
+),
+
+stages as (
+    {% for stage in stages %}
+    select {{ loop.index }} as stage_number, '{{ stage }}' as funnel_stage
+    {{ 'union all' if not loop.last }}
+    {% endfor %}
+),
+
+signal_counts as (
+    -- people showing each stage's own signal (not implied), for reading the funnel: any event
+    -- is awareness, and a repeat order is also an order (action)
+    select
+        signals.funnel_month,
+        stages.stage_number,
+        count(distinct signals.customer_key) as customers_with_signal
+    from signals
+    inner join stages
+        on signals.stage_number = stages.stage_number
+        or (stages.stage_number = 1 and signals.is_event)
+        or (stages.stage_number = 5 and signals.stage_number = 6)
+    group by 1, 2
+),
+
+calendar as (
+    {{ dbt.date_spine('month', "cast('2000-01-01' as date)", "cast('2100-01-01' as date)") }}
+),
+
+months as (
+    select cast(calendar.date_month as date) as funnel_month
+    from calendar
+    cross join as_of
+    where calendar.date_month >= (select min(funnel_month) from person_months)
+        and calendar.date_month <= as_of.as_of_date
+),
+
+reached as (
+    select
+        months.funnel_month,
+        stages.stage_number,
+        stages.funnel_stage,
+        count(person_months.customer_key) as customers_reached
+    from months
+    cross join stages
+    left join person_months
+        on months.funnel_month = person_months.funnel_month
+        and person_months.deepest_stage >= stages.stage_number
+    group by 1, 2, 3
+),
+
+with_previous as (
+    select
+        reached.*,
+        lag(customers_reached) over (partition by funnel_month order by stage_number)
+            as customers_at_previous_stage
+    from reached
+),
+
+final as (
+    select
+        -- dates
+        with_previous.funnel_month,
+
+        -- strings
+        with_previous.funnel_stage,
+
+        -- numerics
+        cast(with_previous.stage_number as {{ dbt.type_int() }}) as stage_number,
+        cast(with_previous.customers_reached as {{ dbt.type_bigint() }}) as customers_reached,
+        cast(coalesce(signal_counts.customers_with_signal, 0) as {{ dbt.type_bigint() }}) as customers_with_signal,
+        cast(with_previous.customers_at_previous_stage as {{ dbt.type_bigint() }}) as customers_at_previous_stage,
+        cast(
+            case when with_previous.customers_at_previous_stage > 0
+                then 100.0 * with_previous.customers_reached / with_previous.customers_at_previous_stage
+            end as double
+        ) as conversion_rate,
+
+        -- booleans
+        {{ dbt.dateadd('month', 1, 'with_previous.funnel_month') }} <= {{ dbt.dateadd('day', 1, 'as_of.as_of_date') }}
+            as is_complete_month
+
+    from with_previous
+    cross join as_of
+    left join signal_counts
+        on with_previous.funnel_month = signal_counts.funnel_month
+        and with_previous.stage_number = signal_counts.stage_number
+)
+
+select * from final
