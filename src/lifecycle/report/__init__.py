@@ -72,6 +72,7 @@ def write_report(
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(html)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; a report is for sharing
         os.replace(tmp, out)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -86,17 +87,23 @@ def generate_docs(out_dir: Path, database: Path | None = None) -> Path:
     from lifecycle.cli import run_dbt
 
     out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="lifecycle-docs-") as tmp:
         code = run_dbt(["docs", "generate", "--static", "--target-path", tmp], database=database)
         if code != 0:
             raise RuntimeError("dbt docs generate failed (see the dbt output above)")
-        staging = Path(
-            tempfile.mkdtemp(prefix=".docs.", dir=out_dir.parent if out_dir.parent.exists() else None)
-        )
+        # assembled beside the target, then swapped in: never a folder mixing two generations
+        staging = Path(tempfile.mkdtemp(prefix=".docs.", dir=out_dir.parent))
+        os.chmod(staging, 0o777 & ~_umask())
         for name in DOCS_FILES:
             shutil.copy2(Path(tmp) / name, staging / name)
     if out_dir.exists():
         shutil.rmtree(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
     os.replace(staging, out_dir)
     return out_dir
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
