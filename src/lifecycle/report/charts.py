@@ -53,6 +53,13 @@ def _c(value: float, chart: str = "") -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
+def _finite(value: float, chart: str) -> float:
+    """A data value: a NaN must not become a zero-length bar that looks like a real zero."""
+    if not isinstance(value, int | float) or not math.isfinite(value):
+        raise ChartError(f"chart {chart}: value {value!r} is not a finite number")
+    return float(value)
+
+
 def _attr(text: str) -> str:
     return escape(str(text), quote=True)
 
@@ -141,7 +148,7 @@ def hbar_chart(
     top = 6
     value_room = 120
     plot = width - label_width - value_room
-    max_value = max([b.value for b in bars if b.value is not None] + [0]) or 1
+    max_value = max([_finite(b.value, chart) for b in bars] + [0]) or 1
     body = []
     marks = 0
     for i, bar in enumerate(bars):
@@ -176,7 +183,7 @@ def grouped_hbar_chart(
     value_room = 70
     plot = width - label_width - value_room
     top = 8 + _legend_height(list(series_colors), width - label_width)
-    values = [v for _, series in groups for _, v in series if v is not None]
+    values = [_finite(v, chart) for _, series in groups for _, v in series]
     max_value = max(values + [0]) or 1
     body = _legend(
         [(name, color, False) for name, color in series_colors.items()],
@@ -225,7 +232,7 @@ def histogram(
     """Vertical bars of counts per bin: (x label, count, tooltip); every k-th x label is shown."""
     left, right, top, bottom = 52, 10, 12, 46
     plot_w, plot_h = width - left - right, height - top - bottom
-    max_value = max([v for _, v, _ in bins] + [0]) or 1
+    max_value = max([_finite(v, chart) for _, v, _ in bins] + [0]) or 1
     ticks = nice_ticks(0, max_value, 4)
     y_max = ticks[-1]
     body = _y_axis(ticks, y_max, left, top, plot_w, plot_h, y_format)
@@ -258,7 +265,7 @@ def sparkline(
 ) -> str:
     """A small trend line with a dot per value (None = no value that month, a gap)."""
     pad = 4
-    values = [v for _, v in points if v is not None]
+    values = [_finite(v, chart) for _, v in points if v is not None]
     low, high = (min(values), max(values)) if values else (0.0, 1.0)
     if high == low:
         low, high = low - 1, high + 1
@@ -320,7 +327,7 @@ def line_chart(
     legend_w = 230
     left, right, top, bottom = 56, legend_w + 10, 14, 40
     plot_w, plot_h = width - left - right, height - top - bottom
-    values = [v for s in series for v in s.values if v is not None]
+    values = [_finite(v, chart) for s in series for v in s.values if v is not None]
     ticks = nice_ticks(0, max(values + [1]), 4)
     y_max = ticks[-1]
     body = _y_axis(ticks, y_max, left, top, plot_w, plot_h, y_format)
@@ -378,7 +385,7 @@ def heatmap(
     top, right = 34, 8
     n_cols = max(1, len(col_labels))
     cell_w = (width - left - right) / n_cols
-    finite = [v for row in values for v in row if v is not None]
+    finite = [_finite(v, chart) for row in values for v in row if v is not None]
     scale_max = v_max if v_max is not None else max(finite + [0])
     scale_max = scale_max or 1
     body = [_text(left + (width - left - right) / 2, 12, col_title, size=11, anchor="middle")]
@@ -438,7 +445,7 @@ def sankey(
     with width proportional to its value. Bands where source = target (people who stayed) are
     drawn pale in the source's colour; moves take the colour of the stage they lead to, so a
     band into 'lapsed' reads red at a glance. Nodes follow `order`."""
-    flows = [(s, t, v) for s, t, v in flows if v > 0]
+    flows = [(s, t, v) for s, t, v in flows if _finite(v, chart) > 0]
     rank = {name: i for i, name in enumerate(order)}
 
     def ordered(names_: set[str]) -> list[str]:
@@ -541,6 +548,9 @@ def unit_curves(
     """Curves on [0, 1] x [0, 1] with a dashed diagonal (chance for ROC, perfect calibration).
     zoom: both axes end at the same round value just above the data (calibration of a rare
     event would otherwise sit in a corner); the diagonal stays the diagonal."""
+    for c in curves:
+        for x, y in c.points:
+            _finite(x, chart), _finite(y, chart)
     entries = [(c.tip or c.name, c.color, c.dashed) for c in curves]
     if diagonal_label:
         entries.append((diagonal_label, NEUTRAL, True))
@@ -625,7 +635,7 @@ def interval_chart(
     red when below, grey when it crosses zero (no significant difference)."""
     left, right, top, bottom = 300, 20, 16, 40
     plot_w = width - left - right
-    values = [v for r in rows for v in (r.low, r.high, r.estimate)]
+    values = [_finite(v, chart) for r in rows for v in (r.low, r.high, r.estimate)]
     bound = max([abs(v) for v in values] + [0.01])
     ticks = nice_ticks(-bound, bound, 6)
     lo, hi = ticks[0], ticks[-1]
@@ -689,7 +699,7 @@ def stacked_hbar_chart(
     value_room = 80
     plot = width - label_width - value_room
     top = 12 + _legend_height(list(colors), width - label_width)
-    totals = [sum(v for _, v in segments) for _, segments in rows]
+    totals = [sum(_finite(v, chart) for _, v in segments) for _, segments in rows]
     max_total = max(totals + [0]) or 1
     body = _legend(
         [(name, color, False) for name, color in colors.items()],
@@ -752,7 +762,7 @@ def score_grid(
             x = left + (x_score - 1) * cell
             y = top + (size - y_score) * cell
             segment, count = cells.get((x_score, y_score), ("", 0))
-            if count <= 0:
+            if _finite(count, chart) <= 0:
                 body.append(
                     f'<rect x="{_c(x)}" y="{_c(y)}" width="{_c(cell - 2)}" height="{_c(cell - 2)}"'
                     f' fill="#f6f8fa" stroke="{GRID}"/>'
