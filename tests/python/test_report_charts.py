@@ -88,10 +88,19 @@ def test_sequential_color_interpolates_between_stops_and_clips():
         (0, 0.37, [0, 0.1, 0.2, 0.3, 0.4]),
         (-0.2, 0.2, [-0.2, -0.1, 0, 0.1, 0.2]),
         (0, 1, [0, 0.2, 0.4, 0.6, 0.8, 1.0]),
+        (0, 0.4495, [0, 0.1, 0.2, 0.3, 0.4, 0.5]),  # the last tick reaches above the data
+        (0, 0.41, [0, 0.1, 0.2, 0.3, 0.4, 0.5]),
     ],
 )
 def test_nice_ticks_cover_the_range_with_round_steps(low, high, expected):
     assert charts.nice_ticks(low, high, 5) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("high", [0.013, 0.4495, 1, 7.2, 38, 99.9, 101, 12_345.6])
+def test_nice_ticks_always_reach_the_largest_value(high):
+    ticks = charts.nice_ticks(0, high, 4)
+    assert ticks[0] <= 0 and ticks[-1] >= high and ticks[-2] < high
+    assert 3 <= len(ticks) <= 7
 
 
 def test_a_non_finite_value_stops_the_chart_with_its_name():
