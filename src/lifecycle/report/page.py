@@ -946,8 +946,8 @@ def _gx(results: list[SuiteResult] | None) -> str:
         [
             escape(s.name),
             '<span class="ok">passed</span>' if s.success else '<span class="fail">failed</span>',
-            f"{s.successful} of {s.evaluated}",
             escape(", ".join(s.failures[:4]) + (" …" if len(s.failures) > 4 else "")),
+            f"{s.successful} of {s.evaluated}",
         ]
         for s in sorted(results, key=lambda s: (s.success, s.name))
     ]
@@ -966,9 +966,9 @@ def _gx(results: list[SuiteResult] | None) -> str:
         f'<p class="sub">{passed} of {len(results)} suites passed.</p>'
         + chart
         + table(
-            ["suite", "result", "expectations passed", "failed expectations"],
+            ["suite", "result", "failed expectations", "expectations passed"],
             rows,
-            numeric_from=2,
+            numeric_from=3,
             css="compact",
         )
     )
@@ -1008,6 +1008,7 @@ h4 { margin: 12px 0 4px; font-size: 13px; color: var(--muted); }
 .how strong { color: var(--ink); font-weight: 600; }
 .sub { margin: 0 0 8px; color: var(--muted); font-size: 13px; }
 svg.chart { width: 100%; height: auto; display: block; font-family: inherit; }
+svg.chart text { pointer-events: none; } /* labels on a cell must not hide the cell's tooltip */
 .tiles { display: grid; grid-template-columns: repeat(auto-fill, minmax(205px, 1fr)); gap: 12px;
   margin: 10px 0; }
 .tile { border: 1px solid var(--line); border-radius: 6px; padding: 10px 12px 6px; }
