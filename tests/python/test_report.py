@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import shutil
 from pathlib import Path
 
@@ -198,3 +199,25 @@ def test_cli_writes_the_report_and_names_bad_input(built_warehouse, tmp_path, ca
         == 2
     )
     assert "warehouse not found" in capsys.readouterr().err
+
+
+def test_dbt_docs_are_written_beside_the_report_and_linked(built_warehouse, tmp_path):
+    from lifecycle.report import generate_docs
+
+    docs = generate_docs(tmp_path / "docs", database=built_warehouse)
+    assert sorted(p.name for p in docs.iterdir()) == [
+        "catalog.json",
+        "index.html",
+        "manifest.json",
+        "static_index.html",
+    ]
+    manifest = json.loads((docs / "manifest.json").read_text(encoding="utf-8"))
+    catalog = json.loads((docs / "catalog.json").read_text(encoding="utf-8"))
+    for name in ("data_quality_summary", "model_roc_curve", "model_calibration_curve"):
+        node = manifest["nodes"][f"model.lifecycle.{name}"]
+        built = catalog["nodes"][f"model.lifecycle.{name}"]["columns"]
+        assert node["description"], name
+        assert {c.lower() for c in built} == set(node["columns"]), name  # every built column documented
+        assert all(c["description"] for c in node["columns"].values()), name
+    html = write_report(built_warehouse, tmp_path / "report.html").read_text(encoding="utf-8")
+    assert 'href="docs/static_index.html"' in html

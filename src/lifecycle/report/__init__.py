@@ -81,22 +81,25 @@ def write_report(
 
 
 def generate_docs(out_dir: Path, database: Path | None = None) -> Path:
-    """`dbt docs generate --static` on the working warehouse, keeping index.html, the
-    self-contained static_index.html (opens from a file, offline), manifest.json and catalog.json
-    in out_dir. dbt's other target files stay in a temporary folder."""
+    """`dbt docs generate --static` on the working warehouse (dbt's own target/, so the build's
+    partial parse is reused), then index.html, the self-contained static_index.html (opens from a
+    file, offline), manifest.json and catalog.json are copied to out_dir."""
     from lifecycle.cli import run_dbt
 
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="lifecycle-docs-") as tmp:
-        code = run_dbt(["docs", "generate", "--static", "--target-path", tmp], database=database)
-        if code != 0:
-            raise RuntimeError("dbt docs generate failed (see the dbt output above)")
-        # assembled beside the target, then swapped in: never a folder mixing two generations
-        staging = Path(tempfile.mkdtemp(prefix=".docs.", dir=out_dir.parent))
+    target = paths.project_dir() / "target"
+    if run_dbt(["docs", "generate", "--static"], database=database) != 0:
+        raise RuntimeError("dbt docs generate failed (see the dbt output above)")
+    # assembled beside the destination, then swapped in: never a folder mixing two generations
+    staging = Path(tempfile.mkdtemp(prefix=".docs.", dir=out_dir.parent))
+    try:
         os.chmod(staging, 0o777 & ~_umask())
         for name in DOCS_FILES:
-            shutil.copy2(Path(tmp) / name, staging / name)
+            shutil.copy2(target / name, staging / name)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     if out_dir.exists():
         shutil.rmtree(out_dir)
     os.replace(staging, out_dir)

@@ -813,7 +813,7 @@ def section_audiences(ctx: Context) -> Section:
     parts = [
         how(
             "how many people each audience holds now (audiences.audience_memberships; consent and "
-            "suppressions already applied), and its size after each build "
+            "suppressions already applied), and its size at every build that changed it "
             "(audiences.audience_memberships_history). A sudden "
             "drop usually means an upstream filter broke, not that customers changed."
         )
@@ -827,9 +827,14 @@ def section_audiences(ctx: Context) -> Section:
     if sizes.times:
         labels = [t.strftime("%Y-%m-%d %H:%M") for t in sizes.times]
         series = [charts.Series(fmt.label(a), v, colors[a]) for a, v in sorted(sizes.history.items())]
-        note = "" if len(sizes.times) > 1 else " Only one build is recorded so far: each build adds a point."
+        note = (
+            ""
+            if len(sizes.times) > 1
+            else " Only one is recorded so far: every build that adds or removes members adds a point."
+        )
         parts.append(
-            f'<h3>Size after each build</h3><p class="sub">{len(sizes.times)} build(s) recorded.{note}</p>'
+            "<h3>Size over time</h3>"
+            f'<p class="sub">Sizes at {len(sizes.times)} build(s) that changed an audience.{note}</p>'
             + charts.line_chart(
                 "audience-sizes",
                 labels,
