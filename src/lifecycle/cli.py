@@ -69,12 +69,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from lifecycle.report import GXResultsError, default_report_path, generate_docs, write_report
 
     out = Path(args.out).resolve() if args.out else default_report_path()
-    if args.docs:
-        docs = generate_docs(out.parent / "docs", database=_database(args))
-        print(f"dbt docs written to {docs} (open static_index.html)")
     try:
+        if args.docs:
+            docs = generate_docs(out.parent / "docs", database=_database(args))
+            print(f"dbt docs written to {docs} (open static_index.html)")
         path = write_report(_database(args), out, gx_results=args.gx_results)
-    except (FileNotFoundError, GXResultsError) as err:
+    except (FileNotFoundError, GXResultsError, RuntimeError) as err:
         print(f"report failed: {err}", file=sys.stderr)
         return 2
     print(f"report written to {path}")

@@ -199,6 +199,11 @@ def test_cli_writes_the_report_and_names_bad_input(built_warehouse, tmp_path, ca
         == 2
     )
     assert "warehouse not found" in capsys.readouterr().err
+    # with --docs too: dbt must not get to create an empty warehouse file to document
+    absent = tmp_path / "absent.duckdb"
+    assert main(["report", "--docs", "--database", str(absent), "--out", str(tmp_path / "z" / "r.html")]) == 2
+    assert "warehouse not found" in capsys.readouterr().err
+    assert not absent.exists() and not (tmp_path / "z" / "docs").exists()
 
 
 def test_dbt_docs_are_written_beside_the_report_and_linked(built_warehouse, tmp_path):

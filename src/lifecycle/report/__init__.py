@@ -86,6 +86,9 @@ def generate_docs(out_dir: Path, database: Path | None = None) -> Path:
     file, offline), manifest.json and catalog.json are copied to out_dir."""
     from lifecycle.cli import run_dbt
 
+    if database is not None and not Path(database).is_file():
+        # dbt would create an empty DuckDB file there and document nothing
+        raise FileNotFoundError(f"warehouse not found: {database} (build it first: lifecycle build)")
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     target = paths.project_dir() / "target"
