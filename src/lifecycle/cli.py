@@ -64,13 +64,30 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    """The HTML report (and with --docs the dbt docs beside it); the logic is lifecycle.report."""
+    from lifecycle.report import GXResultsError, default_report_path, generate_docs, write_report
+
+    out = Path(args.out).resolve() if args.out else default_report_path()
+    try:
+        if args.docs:
+            docs = generate_docs(out.parent / "docs", database=_database(args))
+            print(f"dbt docs written to {docs} (open static_index.html)")
+        path = write_report(_database(args), out, gx_results=args.gx_results)
+    except (FileNotFoundError, GXResultsError, RuntimeError) as err:
+        print(f"report failed: {err}", file=sys.stderr)
+        return 2
+    print(f"report written to {path}")
+    return 0
+
+
 def _cmd_summary(args: argparse.Namespace) -> int:
     print(summary_text(_database(args)))
     return 0
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    """Everything on the default demo data: generate, ingest, build, summarize."""
+    """Everything on the default demo data: generate, ingest, build, export, report (+ dbt docs)."""
     started = time.monotonic()
     data_dir = paths.demo_data_dir()
     gen = argparse.Namespace(
@@ -88,6 +105,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         lambda: _cmd_ingest(argparse.Namespace(data_dir=str(data_dir), database=args.database)),
         lambda: _cmd_build(argparse.Namespace(dbt_args=[], database=args.database)),
         lambda: _cmd_export(argparse.Namespace(database=args.database, out=None)),
+        lambda: _cmd_report(argparse.Namespace(database=args.database, out=None, gx_results=None, docs=True)),
     ):
         code = step()
         if code:
@@ -249,6 +267,13 @@ def build_parser() -> argparse.ArgumentParser:
     add_database(p)
     p.add_argument("--out", help="output folder (default data/exports)")
     p.set_defaults(func=_cmd_export)
+
+    p = sub.add_parser("report", help="write the HTML report (self-contained, offline) of a built warehouse")
+    add_database(p)
+    p.add_argument("--out", help="HTML file (default data/report/lifecycle_report.html)")
+    p.add_argument("--gx-results", help="Great Expectations results JSON to show (default: 'not run')")
+    p.add_argument("--docs", action="store_true", help="also write the dbt docs to <out dir>/docs")
+    p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser("summary", help="print the summary of a built warehouse")
     add_database(p)

@@ -96,6 +96,12 @@ def test_a_folder_with_only_orders_ingests_and_builds(tmp_path):
     ) == [(0,)]
     assert query(db, "select count(*) from marts.clv_predictions")[0][0] == 0
     assert query(db, "select count(*) from marts.customer_profiles")[0][0] == 2
+    # the report renders this thin shop too, and says what it cannot show and why
+    from lifecycle.report import write_report
+
+    html = write_report(db, tmp_path / "report.html").read_text(encoding="utf-8")
+    assert 'data-unavailable="clv-distribution"' in html and "could not be fitted" in html
+    assert 'data-chart="cohort-heatmap"' in html
 
 
 def test_clv_on_generated_data(built_warehouse):
