@@ -487,6 +487,16 @@ CASES = [
         ],
     ),
     Case(
+        "named_zone",
+        [
+            Row(
+                "orders",
+                order("C-TS-10", ordered_at="2026-03-01 12:00:00 America/New_York"),
+                staged={"ordered_at": dt.datetime(2026, 3, 1, 17, 0)},
+            )
+        ],
+    ),
+    Case(
         "day_first_date", [Row("orders", order("C-TS-6", ordered_at="01/03/2026"), "unparseable_timestamp")]
     ),
     Case("epoch_seconds", [Row("orders", order("C-TS-7", ordered_at="1772366400"), "unparseable_timestamp")]),
