@@ -76,6 +76,11 @@
     delivery, so this only fires after a replace. -#}
 {% macro reset_when_deliveries_replaced(input_relation) -%}
     {%- if is_incremental() -%}
+    {%- if execute and '_ingest_id' not in (adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list) -%}
+        {{ exceptions.raise_compiler_error(
+            this ~ " was built before deliveries had an _ingest_id (an older version of this project):"
+            ~ " run `lifecycle ingest` again, then `dbt build --full-refresh` once") }}
+    {%- endif %}
     delete from {{ this }}
     where exists (
         select 1
