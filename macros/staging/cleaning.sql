@@ -24,8 +24,14 @@
     {{ dbt.safe_cast(clean_text(column), 'decimal(28, 6)') }}
 {%- endmacro %}
 
+{#- Whole numbers only ('3', '3.0', '1e3'): a plain cast of '1.5' to an integer rounds it to 2 on
+    DuckDB and truncates it to 1 on Spark, silently; here it does not parse, so the row is
+    quarantined as unparseable_number (found by the bad-input corpus). -#}
 {% macro parse_integer(column) -%}
-    {{ dbt.safe_cast(clean_text(column), dbt.type_bigint()) }}
+    case
+        when {{ parse_decimal(column) }} = floor({{ parse_decimal(column) }})
+            then {{ dbt.safe_cast(parse_decimal(column), dbt.type_bigint()) }}
+    end
 {%- endmacro %}
 
 {#- 'true'/'false' and the usual spreadsheet spellings. -#}

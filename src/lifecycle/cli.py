@@ -35,7 +35,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     from lifecycle.ingest import ContractError, ingest
 
     try:
-        report = ingest(Path(args.data_dir), database=_database(args))
+        report = ingest(Path(args.data_dir), database=_database(args), append=getattr(args, "append", False))
     except ContractError as err:
         print(f"ingest failed, raw left unchanged:\n{err}", file=sys.stderr)
         return 2
@@ -256,6 +256,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", help="load CSV/Parquet files named after the raw tables into schema raw")
     p.add_argument("data_dir")
     add_database(p)
+    p.add_argument(
+        "--append",
+        action="store_true",
+        help="add this delivery's rows to raw (for incremental builds) instead of replacing every table",
+    )
     p.set_defaults(func=_cmd_ingest)
 
     p = sub.add_parser("build", help="dbt build the warehouse, then print a summary")

@@ -24,7 +24,7 @@ DUCKDB_TYPES = {
 }
 
 # Load columns added by ingest to every raw table.
-LOAD_COLUMNS = ("_raw_row_id", "_source_file", "_loaded_at")
+LOAD_COLUMNS = ("_raw_row_id", "_source_file", "_loaded_at", "_ingest_id")
 
 
 @dataclass(frozen=True)

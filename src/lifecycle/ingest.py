@@ -1,11 +1,17 @@
-"""`lifecycle ingest DIR`: load contract files into schema `raw`, all or nothing.
+"""`lifecycle ingest DIR [--append]`: load contract files into schema `raw`, all or nothing.
 
 Raw is a landing zone. Every contract column is stored as VARCHAR exactly as delivered (no
-trimming, no typing), followed by three load columns:
+trimming, no typing), followed by four load columns:
 
-- `_raw_row_id` BIGINT: the 1-based row number in the file, in file order;
+- `_raw_row_id` BIGINT: the row's position among every row delivered to the table since it was
+  last replaced, in delivery then file order: for a replace it is the 1-based row number in the
+  file; an append continues after the table's highest id (the file line is
+  `_raw_row_id - first_raw_row_id + 1`, `first_raw_row_id` in `raw._ingest_log`). Unique per
+  table, and increasing with delivery, so "the later delivery wins" is "the higher id wins"
+  whether the deliveries arrived together or one by one;
 - `_source_file` VARCHAR: the file name;
-- `_loaded_at` TIMESTAMP: one value for the whole ingest (naive UTC).
+- `_loaded_at` TIMESTAMP: one value for the whole ingest (naive UTC);
+- `_ingest_id` VARCHAR: one id per ingest (delivery), also in `raw._ingest_log`.
 
 Staging (dbt) types, normalizes and quarantines; ingest only checks the contract:
 
@@ -19,13 +25,18 @@ Staging (dbt) types, normalizes and quarantines; ingest only checks the contract
    values is accepted and kept verbatim: staging quarantines those rows.
 3. Headers match the contract case-insensitively after trimming. Columns outside the contract
    are not loaded and are listed as warnings; optional contract columns a file lacks are NULL.
-4. Then, in ONE transaction, every contract table is replaced: from its file, or, when the file
-   is absent, as an empty table with the contract columns. A smaller second delivery therefore
-   never leaves stale rows behind. `raw._ingest_log` gets one row per table per ingest. Any
-   failure rolls back, so `raw` stays exactly as it was.
+4. Then, in ONE transaction, the raw tables are written and `raw._ingest_log` gets one row per
+   table per ingest. Any failure rolls back, so `raw` stays exactly as it was.
+   - Replace (the default): every contract table is replaced, from its file, or, when the file
+     is absent, as an empty table. A smaller second delivery never leaves stale rows behind.
+   - Append (`append=True`, `--append`): a delivery's rows are added to what raw already holds,
+     so raw accumulates deliveries for incremental builds. A table without a file is left as it
+     is (created empty if it does not exist yet); the `orders` file may be absent only when
+     `raw.orders` already exists. Re-delivered rows are not filtered here: staging decides
+     (exact copies are `duplicate`, other versions of a key `superseded`).
 
 Files are read by DuckDB's own readers only (no pandas round trip): one aggregate query per
-file to validate, one streaming `create table ... as select` per file to load.
+file to validate, one streaming `create table ... as select` (or `insert`) per file to load.
 """
 
 from __future__ import annotations
@@ -62,20 +73,23 @@ class IngestReport:
     database: Path
     loaded_at: dt.datetime
     ingest_id: str = ""
+    append: bool = False
     tables: dict[str, int] = field(default_factory=dict)
     absent_tables: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
     def format(self) -> str:
         total = sum(self.tables.values())
+        verb = "appended" if self.append else "ingested"
         lines = [
-            f"ingested {total:,} rows from {len(self.tables)} file(s) into {self.database} (schema raw)"
-            f" at {self.loaded_at:%Y-%m-%d %H:%M:%S} UTC"
+            f"{verb} {total:,} rows from {len(self.tables)} file(s) into {self.database} (schema raw)"
+            f" at {self.loaded_at:%Y-%m-%d %H:%M:%S} UTC, ingest id {self.ingest_id}"
         ]
         for name, rows in self.tables.items():
             lines.append(f"  {name:<22}{rows:>12,} rows")
         if self.absent_tables:
-            lines.append(f"  created empty (no file): {', '.join(self.absent_tables)}")
+            absent = "left as they were (no file)" if self.append else "created empty (no file)"
+            lines.append(f"  {absent}: {', '.join(self.absent_tables)}")
         lines += [f"  warning: {w}" for w in self.warnings]
         return "\n".join(lines)
 
@@ -246,16 +260,20 @@ def ingest(
     database: Path | str | None = None,
     *,
     loaded_at: dt.datetime | None = None,
+    append: bool = False,
 ) -> IngestReport:
     """Load the contract files of `data_dir` into schema `raw` of `database`, all or nothing.
 
     `database` defaults to `lifecycle.paths.duckdb_path()` (parent folders are created);
     `loaded_at` (default: now) is stored as naive UTC in every row's `_loaded_at`.
 
-    Every contract table is replaced on each ingest: from its file, or with an empty table
-    when the folder has no file for it, so that a second ingest of a smaller folder does not
-    leave stale rows from the first. Raises ContractError, listing every problem with file and
-    column, before the database is even opened; a failure while loading rolls back, so `raw`
+    By default every contract table is replaced: from its file, or with an empty table when the
+    folder has no file for it, so that a second ingest of a smaller folder does not leave stale
+    rows from the first. With `append=True` the files' rows are added to the existing tables
+    (a delivery for incremental builds) and tables without a file are left as they are.
+    Raises ContractError, listing every problem with file and column, before the database is
+    even opened (an append without `orders` into a warehouse that has no `raw.orders` yet is
+    found inside the transaction and rolled back); a failure while loading rolls back, so `raw`
     is left exactly as it was.
     """
     data_dir = Path(data_dir)
@@ -264,12 +282,13 @@ def ingest(
     database = Path(database) if database else paths.duckdb_path()
     loaded_at = _utc_naive(loaded_at)
     tables = load_contract()
-    report = IngestReport(database=database, loaded_at=loaded_at, ingest_id=str(uuid.uuid4()))
+    report = IngestReport(database=database, loaded_at=loaded_at, ingest_id=str(uuid.uuid4()), append=append)
 
     # 1. check every file, on a private in-memory connection: nothing touches the warehouse
     files, problems = _find_files(data_dir, tables)
     for name, table in tables.items():
-        if table.required and name not in files:
+        # an append may deliver any subset of tables; that raw.orders exists is checked below
+        if table.required and name not in files and not append:
             problems.append(f"{name}.csv: required file missing in {data_dir} (or {name}.parquet)")
     sources: dict[str, _Source] = {}
     check = duckdb.connect()
@@ -286,8 +305,9 @@ def ingest(
     if problems:
         raise ContractError("\n".join(problems))
 
-    # 2. replace every raw table in one transaction
+    # 2. write every raw table in one transaction
     database.parent.mkdir(parents=True, exist_ok=True)
+    load = _Load(loaded_at=loaded_at, ingest_id=report.ingest_id, append=append)
     con = duckdb.connect(str(database))
     try:
         # text of Parquet TIMESTAMPTZ columns in UTC, whatever the machine's zone
@@ -299,14 +319,32 @@ def ingest(
                 "create table if not exists raw._ingest_log (table_name varchar, source_file varchar,"
                 " rows_loaded bigint, loaded_at timestamp, ingest_id varchar)"
             ).fetchall()
+            # added after the first release: a log from an older version gains the columns
+            for column, column_type in (("mode", "varchar"), ("first_raw_row_id", "bigint")):
+                con.execute(
+                    f"alter table raw._ingest_log add column if not exists {column} {column_type}"
+                ).fetchall()
+            if append:
+                _check_append_target(con, tables, sources)
             for name, table in tables.items():
                 source = sources.get(name)
-                _load_table(con, table, source, loaded_at)
-                rows = con.execute(f"select count(*) from raw.{_quote(name)}").fetchall()[0][0]
+                first_row_id = _load_table(con, table, source, load)
+                # rows this ingest delivered (an append adds to what the table held)
+                rows = con.execute(
+                    f"select count(*) from raw.{_quote(name)} where _ingest_id = ?", [report.ingest_id]
+                ).fetchall()[0][0]
                 con.execute(
-                    "insert into raw._ingest_log (table_name, source_file, rows_loaded, loaded_at, ingest_id)"
-                    " values (?, ?, ?, ?, ?)",
-                    [name, source.path.name if source else None, rows, loaded_at, report.ingest_id],
+                    "insert into raw._ingest_log (table_name, source_file, rows_loaded, loaded_at,"
+                    " ingest_id, mode, first_raw_row_id) values (?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        name,
+                        source.path.name if source else None,
+                        rows,
+                        loaded_at,
+                        report.ingest_id,
+                        "append" if append else "replace",
+                        first_row_id,
+                    ],
                 ).fetchall()
                 if source:
                     report.tables[name] = rows
@@ -321,18 +359,68 @@ def ingest(
     return report
 
 
-def _load_table(
-    con: duckdb.DuckDBPyConnection, table: Table, source: _Source | None, loaded_at: dt.datetime
+@dataclass(frozen=True)
+class _Load:
+    """What every row of one ingest gets: its load columns, and whether it replaces or appends."""
+
+    loaded_at: dt.datetime
+    ingest_id: str
+    append: bool
+
+
+def _check_append_target(
+    con: duckdb.DuckDBPyConnection, tables: dict[str, Table], sources: dict[str, _Source]
 ) -> None:
+    """An append adds rows to tables whose columns must be exactly the current contract's, and
+    needs `raw.orders` (delivered now or before). Raises ContractError (the caller rolls back)."""
+    problems = []
+    expected_load = list(LOAD_COLUMNS)
+    for name, table in tables.items():
+        existing = [
+            r[0]
+            for r in con.execute(
+                "select column_name from information_schema.columns"
+                " where table_schema = 'raw' and table_name = ? order by ordinal_position",
+                [name],
+            ).fetchall()
+        ]
+        if not existing:
+            if table.required and name not in sources:
+                problems.append(
+                    f"{name}.csv: required file missing, and raw.{name} does not exist yet: the first"
+                    " delivery into a warehouse must include it (--append accepts a delivery without"
+                    " it only once raw.orders exists)"
+                )
+            continue
+        if existing != table.column_names + expected_load:
+            problems.append(
+                f"raw.{name}: its columns ({', '.join(existing)}) are not the current contract's"
+                f" plus {', '.join(expected_load)} (loaded by an older version?): ingest once"
+                " without --append to replace it"
+            )
+    if problems:
+        raise ContractError("\n".join(problems))
+
+
+def _load_table(
+    con: duckdb.DuckDBPyConnection, table: Table, source: _Source | None, load: _Load
+) -> int | None:
+    """Write one raw table (replace it, or append to it); returns the first `_raw_row_id` given
+    to this delivery's rows, None when the file was absent."""
     target = f"raw.{_quote(table.name)}"
-    row_id, source_file, loaded = LOAD_COLUMNS
+    row_id, source_file, loaded, ingest_id = LOAD_COLUMNS
+    empty = (
+        f"create {{}} {target} ({', '.join(f'{_quote(c)} varchar' for c in table.column_names)},"
+        f" {row_id} bigint, {source_file} varchar, {loaded} timestamp, {ingest_id} varchar)"
+    )
     if source is None:
-        columns = ", ".join(f"{_quote(c)} varchar" for c in table.column_names)
-        con.execute(
-            f"create or replace table {target} ({columns}, {row_id} bigint,"
-            f" {source_file} varchar, {loaded} timestamp)"
-        ).fetchall()
-        return
+        # replace: an absent file means an empty table; append: the table stays as it is
+        con.execute(empty.format("table if not exists" if load.append else "or replace table")).fetchall()
+        return None
+    offset = 0
+    if load.append:
+        con.execute(empty.format("table if not exists")).fetchall()
+        offset = con.execute(f"select coalesce(max({row_id}), 0) from {target}").fetchall()[0][0]
     # WITH ORDINALITY numbers rows in file order (DuckDB plans it as an order-preserving
     # streaming window). Everything runs inside DuckDB, which spills to disk when a file is
     # larger than memory; nothing passes through Python. The alias list keeps the file's own
@@ -341,14 +429,19 @@ def _load_table(
     while row_number in {c.lower() for c in source.columns}:
         row_number += "_"
     alias = ", ".join(_quote(c) for c in [*source.columns, row_number])
-    con.execute(
-        f"create or replace table {target} as "
+    select = (
         f"select {', '.join(source.selects)}, "
-        f"cast({row_number} as bigint) as {row_id}, "
+        f"cast({row_number} + {offset} as bigint) as {row_id}, "
         f"cast({_literal(source.path.name)} as varchar) as {source_file}, "
-        f"cast({_literal(loaded_at.isoformat(sep=' '))} as timestamp) as {loaded} "
+        f"cast({_literal(load.loaded_at.isoformat(sep=' '))} as timestamp) as {loaded}, "
+        f"cast({_literal(load.ingest_id)} as varchar) as {ingest_id} "
         f"from {source.reader} with ordinality as src({alias}) "
         # the sort on the row number lets the insert run in parallel (measured faster than
         # an insertion-order-preserving insert) and stores rows in file order
         f"order by {row_number}"
-    ).fetchall()
+    )
+    if load.append:
+        con.execute(f"insert into {target} {select}").fetchall()
+    else:
+        con.execute(f"create or replace table {target} as {select}").fetchall()
+    return offset + 1

@@ -78,8 +78,9 @@ def test_loads_every_contract_table_and_creates_absent_ones_empty(shop, tmp_path
         described = rows(db, f"describe raw.{name}")
         assert [r[0] for r in described] == table.column_names + list(LOAD_COLUMNS), name
         types = [r[1] for r in described]
-        assert types == ["VARCHAR"] * len(table.columns) + ["BIGINT", "VARCHAR", "TIMESTAMP"], name
+        assert types == ["VARCHAR"] * len(table.columns) + ["BIGINT", "VARCHAR", "TIMESTAMP", "VARCHAR"], name
     assert rows(db, "select count(*) from raw.products") == [(0,)]
+    assert rows(db, "select distinct _ingest_id from raw.orders") == [(report.ingest_id,)]
     assert "orders" in report.format() and "created empty" in report.format()
 
 
@@ -291,7 +292,9 @@ def test_reingest_replaces_rows_and_logs_each_load(shop, tmp_path):
     content = snapshot(db)["orders"]
     second = ingest(shop, database=db, loaded_at=dt.datetime(2026, 2, 1, 12, 0))
     assert second.tables == first.tables
-    assert snapshot(db)["orders"] == content  # idempotent
+    assert second.ingest_id != first.ingest_id
+    # idempotent but for the delivery's id (the last load column)
+    assert [r[:-1] for r in snapshot(db)["orders"]] == [r[:-1] for r in content]
     smaller = folder(
         tmp_path, "smaller", {"orders.csv": "order_id,ordered_at,total_amount\n1,2026-01-01,5\n"}
     )
@@ -344,3 +347,127 @@ def test_default_database_follows_the_environment(tmp_path, monkeypatch):
     report = ingest(d)
     assert report.database == target.resolve()
     assert rows(target, "select count(*) from raw.orders") == [(1,)]
+
+
+# ---------------------------------------------------------------- append (deliveries for incremental builds)
+
+ORDERS_HEADER = "order_id,ordered_at,total_amount\n"
+
+
+def test_append_adds_a_delivery_with_row_ids_after_the_tables_highest(shop, tmp_path):
+    db = tmp_path / "w.duckdb"
+    first = ingest(shop, database=db, loaded_at=dt.datetime(2026, 2, 1))
+    delivery = folder(
+        tmp_path,
+        "delivery",
+        {
+            # order 4 again, identical: raw keeps it (staging calls it a duplicate)
+            "orders.csv": ORDERS_HEADER + "5,2026-01-05,3\n4,2026-01-04 10:00:00,7\n",
+            "events.csv": "event_id,event_type,timestamp\ne3,track,2026-01-05\n",
+        },
+    )
+    second = ingest(delivery, database=db, loaded_at=dt.datetime(2026, 2, 2), append=True)
+    assert second.tables == {"orders": 2, "events": 1}
+    assert "appended 3 rows" in second.format() and "left as they were" in second.format()
+    got = rows(
+        db, "select _raw_row_id, order_id, _loaded_at, _ingest_id from raw.orders order by _raw_row_id"
+    )
+    assert [(r[0], r[1]) for r in got] == [(1, "1"), (2, "2"), (3, "3"), (4, "4"), (5, "5"), (6, "4")]
+    assert {r[3] for r in got[:4]} == {first.ingest_id} and {r[3] for r in got[4:]} == {second.ingest_id}
+    assert got[4][2] == dt.datetime(2026, 2, 2)
+    # tables without a file in the delivery are untouched
+    assert rows(db, "select count(*) from raw.customers") == [(3,)]
+    assert rows(db, "select max(_raw_row_id) from raw.events") == [(3,)]
+    log = rows(
+        db,
+        "select table_name, mode, rows_loaded, first_raw_row_id from raw._ingest_log"
+        " where ingest_id = '" + second.ingest_id + "' and source_file is not null order by 1",
+    )
+    assert log == [("events", "append", 1, 3), ("orders", "append", 2, 5)]
+    # the file line of an appended row: _raw_row_id - first_raw_row_id + 1
+    assert rows(db, "select _raw_row_id - 5 + 1 from raw.orders where order_id = '5'") == [(1,)]
+
+
+def test_append_into_an_empty_warehouse_needs_orders(tmp_path):
+    db = tmp_path / "w.duckdb"
+    events_only = folder(
+        tmp_path, "events_only", {"events.csv": "event_id,event_type,timestamp\ne1,track,2026-01-05\n"}
+    )
+    with pytest.raises(ContractError, match=r"orders\.csv: required file missing.*raw\.orders does not"):
+        ingest(events_only, database=db, append=True)
+    assert rows(db, "select count(*) from information_schema.tables where table_schema = 'raw'") == [(0,)]
+    # once raw.orders exists, a delivery of events alone is fine
+    ingest(folder(tmp_path, "orders", {"orders.csv": ORDERS_HEADER + "1,2026-01-01,5\n"}), database=db)
+    assert ingest(events_only, database=db, append=True).tables == {"events": 1}
+    assert rows(db, "select count(*) from raw.orders") == [(1,)]
+
+
+def test_append_checks_files_like_a_replace_and_a_bad_delivery_changes_nothing(shop, tmp_path):
+    db = tmp_path / "w.duckdb"
+    ingest(shop, database=db)
+    before = snapshot(db)
+    bad = folder(
+        tmp_path,
+        "bad",
+        {
+            "orders.csv": ORDERS_HEADER + "9,2026-01-09,1\n",
+            "events.csv": "event_id,timestamp\ne9,2026-01-09\n",  # event_type is required
+        },
+    )
+    with pytest.raises(ContractError, match="events.csv: missing required column 'event_type'"):
+        ingest(bad, database=db, append=True)
+    assert snapshot(db) == before
+
+
+def test_append_rolls_back_every_table_when_one_fails(shop, tmp_path, monkeypatch):
+    db = tmp_path / "w.duckdb"
+    ingest(shop, database=db)
+    before = snapshot(db)
+    delivery = folder(
+        tmp_path,
+        "delivery",
+        {
+            "orders.csv": ORDERS_HEADER + "9,2026-01-09,1\n",
+            "customers.csv": "customer_id\nc9\n",
+            "events.csv": "event_id,event_type,timestamp\ne9,track,2026-01-09\n",
+        },
+    )
+    real_load = ingest_module._load_table
+    calls = []
+
+    def failing_load(con, table, source, load):
+        calls.append(table.name)
+        if table.name == "events":  # orders and customers were already appended
+            raise RuntimeError("disk full")
+        return real_load(con, table, source, load)
+
+    monkeypatch.setattr(ingest_module, "_load_table", failing_load)
+    with pytest.raises(RuntimeError, match="disk full"):
+        ingest(delivery, database=db, append=True)
+    assert calls[:2] == ["orders", "order_items"] and "customers" in calls
+    assert snapshot(db) == before
+
+
+def test_append_refuses_a_raw_table_of_another_layout(tmp_path):
+    db = tmp_path / "w.duckdb"
+    ingest(folder(tmp_path, "first", {"orders.csv": ORDERS_HEADER + "1,2026-01-01,5\n"}), database=db)
+    con = duckdb.connect(str(db))
+    con.execute("alter table raw.orders drop column _ingest_id").fetchall()  # as an older version wrote it
+    con.close()
+    second = folder(tmp_path, "second", {"orders.csv": ORDERS_HEADER + "2,2026-01-02,5\n"})
+    with pytest.raises(ContractError, match=r"raw\.orders: its columns .* ingest once without --append"):
+        ingest(second, database=db, append=True)
+    ingest(second, database=db)  # a replace rewrites it in the current layout
+    assert rows(db, "select order_id, _raw_row_id from raw.orders") == [("2", 1)]
+
+
+def test_cli_append_flag(shop, tmp_path, capsys):
+    from lifecycle.cli import main
+
+    db = tmp_path / "w.duckdb"
+    assert main(["ingest", str(shop), "--database", str(db)]) == 0
+    assert main(["ingest", str(shop), "--database", str(db), "--append"]) == 0
+    assert "appended 9 rows" in capsys.readouterr().out
+    assert rows(db, "select count(*), count(distinct _raw_row_id) from raw.orders") == [(8, 8)]
+    assert main(["ingest", str(shop), "--database", str(db)]) == 0  # replace stays the default
+    assert rows(db, "select count(*) from raw.orders") == [(4,)]

@@ -1,94 +1,66 @@
-{#- Segment-style sessions: the events of one browser/app install (anonymous_id, else device_id,
-    else user_id) with gaps no longer than session_timeout_minutes. One row per session. -#}
+{#- Sessions with the resolved person: int_browser_sessions (incremental) joined, at every build,
+    to the identity graph through the identifiers each session carried. The person of a session
+    is the largest customer_key among its events' persons, an event's person being found through
+    user_id, then email, then anonymous_id, then device_id (as int_events_resolved). -#}
 with
 
-events as (
-    select
-        *,
-        coalesce(anonymous_id, device_id, user_id) as browser_id
-    from {{ ref('int_events_resolved') }}
-    where coalesce(anonymous_id, device_id, user_id) is not null
-),
-
-gaps as (
-    select
-        *,
-        {{ dbt.datediff(
-            'lag(event_at) over (partition by browser_id order by event_at, event_id)',
-            'event_at', 'second') }} as seconds_since_previous
-    from events
-),
-
-numbered as (
-    select
-        *,
-        sum(case
-            -- seconds, not minutes: datediff counts minute boundaries crossed, not elapsed time
-            when seconds_since_previous is null
-                or seconds_since_previous > {{ var('session_timeout_minutes') }} * 60
-                then 1 else 0
-        end) over (
-            partition by browser_id order by event_at, event_id
-            rows between unbounded preceding and current row
-        ) as session_number
-    from gaps
-),
-
-ordered as (
-    select
-        *,
-        row_number() over (
-            partition by browser_id, session_number order by event_at, event_id
-        ) as event_number
-    from numbered
-),
-
 sessions as (
+    select * from {{ ref('int_browser_sessions') }}
+),
+
+identifiers as (
+    select * from {{ ref('int_browser_session_identifiers') }}
+),
+
+graph as (
+    select node, customer_key from {{ ref('int_identity_graph') }}
+),
+
+session_persons as (
     select
-        browser_id,
-        session_number,
-        min(event_at) as started_at,
-        max(event_at) as ended_at,
-        count(*) as events,
-        max(customer_key) as customer_key,
-        max(case when event_number = 1 then page_url end) as landing_page,
-        max(case when event_number = 1 then referrer end) as referrer,
-        max(case when event_number = 1 then platform end) as platform,
-        max(case when event_number = 1 then device_id end) as device_id,
-        max(case when event_number = 1 then utm_source end) as utm_source,
-        max(case when event_number = 1 then utm_medium end) as utm_medium,
-        max(case when event_number = 1 then utm_campaign end) as utm_campaign,
-        sum(case when event_name = 'Product Viewed' then 1 else 0 end) as products_viewed,
-        sum(case when event_name = 'Product Added' then 1 else 0 end) as products_added,
-        max(case when event_name = 'Checkout Started' then 1 else 0 end) = 1 as has_checkout_started,
-        max(case when event_name = 'Order Completed' then 1 else 0 end) = 1 as is_converted
-    from ordered
-    group by 1, 2
+        identifiers.session_id,
+        max(coalesce(
+            by_user_id.customer_key,
+            by_email.customer_key,
+            by_anonymous_id.customer_key,
+            by_device_id.customer_key
+        )) as customer_key
+    from identifiers
+    left join graph as by_user_id
+        on by_user_id.node = {{ identity_node('customer_id', 'identifiers.user_id') }}
+    left join graph as by_email
+        on by_email.node = {{ identity_node('email', 'identifiers.email') }}
+    left join graph as by_anonymous_id
+        on by_anonymous_id.node = {{ identity_node('anonymous_id', 'identifiers.anonymous_id') }}
+    left join graph as by_device_id
+        on by_device_id.node = {{ identity_node('device_id', 'identifiers.device_id') }}
+    group by 1
 ),
 
 final as (
     select
-        {{ dbt.hash(dbt.concat(['browser_id', "'|'", dbt.safe_cast('session_number', dbt.type_string())])) }}
-            as session_id,
-        customer_key,
-        browser_id,
-        session_number,
-        started_at,
-        ended_at,
-        {{ dbt.datediff('started_at', 'ended_at', 'second') }} as duration_seconds,
-        events,
-        landing_page,
-        referrer,
-        platform,
-        device_id,
-        utm_source,
-        utm_medium,
-        utm_campaign,
-        products_viewed,
-        products_added,
-        has_checkout_started,
-        is_converted
+        sessions.session_id,
+        session_persons.customer_key,
+        sessions.browser_id,
+        sessions.session_number,
+        sessions.started_at,
+        sessions.ended_at,
+        sessions.duration_seconds,
+        sessions.events,
+        sessions.landing_page,
+        sessions.referrer,
+        sessions.platform,
+        sessions.device_id,
+        sessions.utm_source,
+        sessions.utm_medium,
+        sessions.utm_campaign,
+        sessions.products_viewed,
+        sessions.products_added,
+        sessions.has_checkout_started,
+        sessions.is_converted
     from sessions
+    left join session_persons
+        on sessions.session_id = session_persons.session_id
 )
 
 select * from final

@@ -18,7 +18,8 @@ with
         _raw_row_id,
         _source_file,
         quarantine_reason,
-        _loaded_at
+        _loaded_at,
+        _ingest_id
     from {{ ref('base_raw__' ~ table) }}
     where quarantine_reason is not null
 ),

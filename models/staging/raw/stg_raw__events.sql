@@ -35,7 +35,8 @@ final as (
         -- timestamps
         events.event_at,
         events.received_at,
-        events._loaded_at
+        events._loaded_at,
+        events._ingest_id
 
     from events
     left join event_names

@@ -15,6 +15,7 @@ checked as (
         source._raw_row_id,
         source._source_file,
         source._loaded_at,
+        source._ingest_id,
         source.copy_number,
         {{ source_key(['source.customer_id', 'source.occurred_at', 'source.reason']) }} as source_key,
 

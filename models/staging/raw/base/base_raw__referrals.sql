@@ -14,6 +14,7 @@ checked as (
         source._raw_row_id,
         source._source_file,
         source._loaded_at,
+        source._ingest_id,
         source.copy_number,
         {{ source_key(['source.referral_id']) }} as source_key,
 

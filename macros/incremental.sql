@@ -1,0 +1,93 @@
+{#- Incremental builds over accumulating deliveries (DECISIONLOG "Incremental models and
+    late-arriving rows"). An incremental run re-reads the rows delivered (by `_loaded_at`) since
+    the newest delivery it has already processed, minus `incremental_lookback_days`, and then
+    reprocesses EVERY row of each entity (key, browser) those rows touch, whenever the entity's
+    other rows arrived: a late row changes its entity's windows (first delivery, newest version,
+    session boundaries), never anything else. -#}
+
+
+{#- The strategy that replaces an entity's rows. delete+insert where the adapter has it (DuckDB,
+    Postgres, Snowflake ...). dbt-spark has only append, merge and insert_overwrite: merge (Delta,
+    Iceberg) is exact for models whose unique_key is a stable row id (the staging bases); models
+    keyed on an entity with several rows use entity_incremental_materialization() below. -#}
+{% macro incremental_strategy() -%}
+    {{ return(adapter.dispatch('incremental_strategy', 'lifecycle')()) }}
+{%- endmacro %}
+
+{% macro default__incremental_strategy() -%}
+    {{ return('delete+insert') }}
+{%- endmacro %}
+
+{% macro spark__incremental_strategy() -%}
+    {{ return('merge') }}
+{%- endmacro %}
+
+
+{#- Materialization of a model whose unique_key is an entity with several rows (all sessions of
+    a browser): a merge cannot delete the rows that disappear when the entity is recomputed (two
+    sessions joined by a late event), so where delete+insert is missing such a model is a table. -#}
+{% macro entity_incremental_materialization() -%}
+    {{ return('incremental' if incremental_strategy() == 'delete+insert' else 'table') }}
+{%- endmacro %}
+
+
+{#- Earliest `_loaded_at` an incremental run re-reads: the newest delivery already in {{ this }}
+    minus the lookback; every row when {{ this }} is empty. Use only under is_incremental(). -#}
+{% macro reprocess_deliveries_from() -%}
+    (
+        select coalesce(
+            {{ dbt.dateadd('day', -1 * var('incremental_lookback_days'), 'max(_loaded_at)') }},
+            cast('1900-01-01 00:00:00' as {{ dbt.type_timestamp() }})
+        )
+        from {{ this }}
+    )
+{%- endmacro %}
+
+
+{#- Join + where for the CTE that reads raw in a staging base model: under is_incremental(), keep
+    the rows delivered since reprocess_deliveries_from() and every row (any delivery) sharing a
+    cleaned key with them, so copy_number and the version order are computed over the key's whole
+    history, exactly as a full refresh does. Rows with a null key part are only kept when they are
+    new themselves (they are quarantined as null_key whatever else was delivered). `source_alias`
+    is the alias of the raw relation in the FROM clause. -#}
+{% macro rows_of_keys_with_new_deliveries(raw_relation, source_alias, key_columns) -%}
+    {%- if is_incremental() %}
+    left join (
+        select distinct
+            {%- for key in key_columns %}
+            {{ clean_text(key) }} as _new_key_{{ loop.index }}{{ ',' if not loop.last }}
+            {%- endfor %}
+        from {{ raw_relation }}
+        where _loaded_at >= {{ reprocess_deliveries_from() }}
+    ) as new_keys
+        on {% for key in key_columns -%}
+            {{ clean_text(source_alias ~ '.' ~ key) }} = new_keys._new_key_{{ loop.index }}
+            {{- ' and ' if not loop.last }}
+        {%- endfor %}
+    where new_keys._new_key_1 is not null
+        or {{ source_alias }}._loaded_at >= {{ reprocess_deliveries_from() }}
+    {%- endif %}
+{%- endmacro %}
+
+
+{#- Pre-hook of every incremental model: when a delivery it was built from is no longer in its
+    input (a replacing `lifecycle ingest` without --append), empty it, so this run rebuilds it
+    from scratch instead of keeping rows of data that no longer exists. Appends never remove a
+    delivery, so this only fires after a replace. -#}
+{% macro reset_when_deliveries_replaced(input_relation) -%}
+    {%- if is_incremental() -%}
+    {%- if execute and '_ingest_id' not in (adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list) -%}
+        {{ exceptions.raise_compiler_error(
+            this ~ " was built before deliveries had an _ingest_id (an older version of this project):"
+            ~ " run `lifecycle ingest` again, then `dbt build --full-refresh` once") }}
+    {%- endif %}
+    delete from {{ this }}
+    where exists (
+        select 1
+        from (select distinct _ingest_id from {{ this }}) as built
+        where built._ingest_id not in (
+            select distinct _ingest_id from {{ input_relation }} where _ingest_id is not null
+        )
+    )
+    {%- endif -%}
+{%- endmacro %}

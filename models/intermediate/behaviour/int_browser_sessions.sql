@@ -1,0 +1,140 @@
+{{
+    config(
+        materialized=entity_incremental_materialization(),
+        incremental_strategy=incremental_strategy(),
+        unique_key='browser_id',
+        on_schema_change='fail',
+        pre_hook="{{ reset_when_deliveries_replaced(ref('stg_raw__events')) }}",
+    )
+}}
+
+{#- Segment-style sessions of one browser/app install (anonymous_id, else device_id, else
+    user_id): its events with gaps no longer than session_timeout_minutes. One row per session,
+    before identity resolution (int_sessions adds the person, which a later identify can change).
+    Incremental: a browser with events delivered since the last build has ALL its sessions
+    recomputed (unique_key browser_id: delete+insert replaces every session of the browser), so
+    a late event that splits, extends or joins sessions, or renumbers later ones, gives the
+    full refresh's sessions (macros/incremental.sql). -#}
+with
+
+events as (
+    select
+        event_id,
+        event_name,
+        page_url,
+        referrer,
+        platform,
+        device_id,
+        utm_source,
+        utm_medium,
+        utm_campaign,
+        event_at,
+        _loaded_at,
+        _ingest_id,
+        coalesce(anonymous_id, device_id, user_id) as browser_id
+    from {{ ref('stg_raw__events') }}
+    where coalesce(anonymous_id, device_id, user_id) is not null
+),
+
+{% if is_incremental() %}
+browsers_with_new_events as (
+    select distinct browser_id
+    from events
+    where _loaded_at >= {{ reprocess_deliveries_from() }}
+),
+
+{% endif %}
+browser_events as (
+    select events.*
+    from events
+    {% if is_incremental() %}
+    inner join browsers_with_new_events
+        on events.browser_id = browsers_with_new_events.browser_id
+    {% endif %}
+),
+
+gaps as (
+    select
+        *,
+        {{ dbt.datediff(
+            'lag(event_at) over (partition by browser_id order by event_at, event_id)',
+            'event_at', 'second') }} as seconds_since_previous
+    from browser_events
+),
+
+numbered as (
+    select
+        *,
+        sum(case
+            -- seconds, not minutes: datediff counts minute boundaries crossed, not elapsed time
+            when seconds_since_previous is null
+                or seconds_since_previous > {{ var('session_timeout_minutes') }} * 60
+                then 1 else 0
+        end) over (
+            partition by browser_id order by event_at, event_id
+            rows between unbounded preceding and current row
+        ) as session_number
+    from gaps
+),
+
+ordered as (
+    select
+        *,
+        row_number() over (
+            partition by browser_id, session_number order by event_at, event_id
+        ) as event_number
+    from numbered
+),
+
+sessions as (
+    select
+        browser_id,
+        session_number,
+        min(event_at) as started_at,
+        max(event_at) as ended_at,
+        count(*) as events,
+        max(case when event_number = 1 then page_url end) as landing_page,
+        max(case when event_number = 1 then referrer end) as referrer,
+        max(case when event_number = 1 then platform end) as platform,
+        max(case when event_number = 1 then device_id end) as device_id,
+        max(case when event_number = 1 then utm_source end) as utm_source,
+        max(case when event_number = 1 then utm_medium end) as utm_medium,
+        max(case when event_number = 1 then utm_campaign end) as utm_campaign,
+        sum(case when event_name = 'Product Viewed' then 1 else 0 end) as products_viewed,
+        sum(case when event_name = 'Product Added' then 1 else 0 end) as products_added,
+        max(case when event_name = 'Checkout Started' then 1 else 0 end) = 1 as has_checkout_started,
+        max(case when event_name = 'Order Completed' then 1 else 0 end) = 1 as is_converted,
+        max(_loaded_at) as _loaded_at,
+        -- any one delivery of the session is enough for reset_when_deliveries_replaced
+        max(_ingest_id) as _ingest_id
+    from ordered
+    group by 1, 2
+),
+
+final as (
+    select
+        {{ dbt.hash(dbt.concat(['browser_id', "'|'", dbt.safe_cast('session_number', dbt.type_string())])) }}
+            as session_id,
+        browser_id,
+        session_number,
+        started_at,
+        ended_at,
+        {{ dbt.datediff('started_at', 'ended_at', 'second') }} as duration_seconds,
+        events,
+        landing_page,
+        referrer,
+        platform,
+        device_id,
+        utm_source,
+        utm_medium,
+        utm_campaign,
+        products_viewed,
+        products_added,
+        has_checkout_started,
+        is_converted,
+        _loaded_at,
+        _ingest_id
+    from sessions
+)
+
+select * from final

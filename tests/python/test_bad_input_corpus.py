@@ -1,0 +1,738 @@
+"""A corpus of bad (and awkward) input rows, each delivered on top of a fixed clean shop: every
+row is quarantined with the expected reason or staged as the staging rules say, and nothing
+else in staging changes.
+
+The clean base is ingested into one warehouse; a copy gets the whole corpus as one appended
+delivery. Both are built (staging only) and compared. Cases use keys of their own, so they do
+not interact, except where a case is about a base row (a re-delivery); it then names the base
+row it changes. Expected values are worked out from the rules in DECISIONLOG.md and
+macros/staging/, not copied from a run.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import shutil
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from lifecycle.cli import run_dbt
+from lifecycle.contract import load_contract
+from lifecycle.ingest import ingest
+from lifecycle.paths import project_dir
+
+pytestmark = pytest.mark.e2e
+
+BASE_LOADED_AT = dt.datetime(2026, 5, 1)
+LOADED_AT = dt.datetime(2026, 6, 1)  # the corpus delivery; later timestamps are in the future
+KEYS = {
+    "orders": ["order_id"],
+    "order_items": ["order_id", "product_id"],
+    "products": ["product_id"],
+    "customers": ["customer_id"],
+    "events": ["event_id"],
+    "message_events": ["message_event_id"],
+    "survey_responses": ["response_id"],
+}
+BUILD = [
+    "build",
+    "--select",
+    "+path:models/staging",
+    "--exclude",
+    "resource_type:unit_test",
+    # only tests whose every parent is staging (not the marts tests that also read staging)
+    "--indirect-selection",
+    "cautious",
+]
+
+BASE_ORDER_1 = {
+    "order_id": "B-O1",
+    "customer_id": "B-C1",
+    "ordered_at": "2026-04-01 10:00:00",
+    "currency": "EUR",
+    "total_amount": "20.00",
+    "updated_at": "2026-04-01 10:00:00",
+}
+BASE_ORDER_2 = {
+    "order_id": "B-O2",
+    "email": "guest@example.com",
+    "ordered_at": "2026-04-02 10:00:00",
+    "status": "pending",
+    "total_amount": "15.00",
+    "updated_at": "2026-04-02 10:00:00",
+}
+BASE_CUSTOMER = {
+    "customer_id": "B-C1",
+    "email": "ana@example.com",
+    "phone": "+40 721 000 001",
+    "first_name": "Ana",
+    "country": "RO",
+    "created_at": "2026-01-01 09:00:00",
+    "updated_at": "2026-03-01 09:00:00",
+}
+BASE_EVENT = {
+    "event_id": "B-E1",
+    "event_type": "track",
+    "event_name": "Product Viewed",
+    "anonymous_id": "B-A1",
+    "timestamp": "2026-04-01 09:55:00",
+}
+BASE = {
+    "orders": [BASE_ORDER_1, BASE_ORDER_2],
+    "order_items": [
+        {"order_id": "B-O1", "product_id": "B-P1", "quantity": "2", "unit_price": "10.00"},
+        {"order_id": "B-O2", "product_id": "B-P2", "quantity": "1", "unit_price": "15.00"},
+    ],
+    "products": [
+        {"product_id": "B-P1", "name": "Runner", "price": "10.00"},
+        {"product_id": "B-P2", "name": "Jacket", "price": "15.00"},
+    ],
+    "customers": [BASE_CUSTOMER],
+    "events": [
+        BASE_EVENT,
+        {
+            "event_id": "B-E2",
+            "event_type": "page",
+            "anonymous_id": "B-A1",
+            "timestamp": "2026-04-01 09:56:00",
+        },
+    ],
+    "message_events": [
+        {
+            "message_event_id": "B-M1",
+            "customer_id": "B-C1",
+            "channel": "email",
+            "event": "sent",
+            "occurred_at": "2026-03-15 08:00:00",
+        }
+    ],
+}
+
+
+def rate(currency: str) -> Decimal:
+    """USD per unit, from the reference seed (the rates are data, not the rule under test)."""
+    with (project_dir() / "seeds" / "currency_rates.csv").open(newline="") as f:
+        return {r["currency_code"]: Decimal(r["usd_per_unit"]) for r in csv.DictReader(f)}[currency]
+
+
+@dataclass
+class Row:
+    """One delivered row and what staging must do with it: quarantine it for `reason`, or stage
+    it (reason None), in which case `staged` lists values its stg_raw__ row must have."""
+
+    table: str
+    values: dict[str, str]
+    reason: str | None = None
+    staged: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass
+class Case:
+    name: str
+    rows: list[Row]
+    # base rows (table, key) this case changes on purpose, e.g. a newer version superseding one
+    changes_base: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
+
+
+LONG = "x" * 100_000
+SQL_LIKE = "Robert'); DROP TABLE raw.customers; --"
+ORDER = {"ordered_at": "2026-04-10 10:00:00", "total_amount": "5.00"}
+EVENT = {"event_type": "track", "timestamp": "2026-04-10 10:00:00"}
+
+
+def order(order_id: str, **values: str) -> dict[str, str]:
+    return {"order_id": order_id, **ORDER, **values}
+
+
+def event(event_id: str, **values: str) -> dict[str, str]:
+    return {"event_id": event_id, **EVENT, **values}
+
+
+def customer(customer_id: str, **values: str) -> dict[str, str]:
+    return {"customer_id": customer_id, **values}
+
+
+CASES = [
+    # duplicates and versions
+    Case("exact_copy_of_a_base_order", [Row("orders", dict(BASE_ORDER_1), "duplicate")]),
+    Case("exact_copy_of_a_base_event", [Row("events", dict(BASE_EVENT), "duplicate")]),
+    Case(
+        "newer_version_of_a_base_order_wins",
+        [
+            Row(
+                "orders",
+                {**BASE_ORDER_2, "status": "completed", "updated_at": "2026-04-03 10:00:00"},
+                staged={"status": "completed", "is_completed": True},
+            )
+        ],
+        changes_base=[("orders", ("B-O2",))],
+    ),
+    Case(
+        "older_version_of_a_base_customer_delivered_late_loses",
+        [Row("customers", {**BASE_CUSTOMER, "first_name": "Old", "updated_at": "2026-02-01"}, "superseded")],
+    ),
+    Case(
+        "changed_re_delivery_of_an_event_loses_to_the_first",
+        [Row("events", {**BASE_EVENT, "event_name": "Product Added"}, "superseded")],
+    ),
+    Case(
+        "copies_within_one_delivery",
+        [
+            Row("orders", order("C-DUP"), staged={"total_amount": Decimal("5.00")}),
+            Row("orders", order("C-DUP"), "duplicate"),
+        ],
+    ),
+    # null keys
+    Case("empty_order_id", [Row("orders", order(""), "null_key")]),
+    Case("blank_order_id", [Row("orders", order("   "), "null_key")]),
+    Case(
+        "order_line_without_product", [Row("order_items", {"order_id": "B-O1", "quantity": "1"}, "null_key")]
+    ),
+    Case("event_without_id", [Row("events", event(""), "null_key")]),
+    Case("customer_without_id", [Row("customers", customer("", email="nobody@example.com"), "null_key")]),
+    Case(
+        "message_event_without_id",
+        [
+            Row(
+                "message_events",
+                {"channel": "email", "event": "sent", "occurred_at": "2026-04-01"},
+                "null_key",
+            )
+        ],
+    ),
+    Case("padded_key_is_trimmed", [Row("orders", order("  C-PAD  "), staged={"order_id": "C-PAD"})]),
+    # future timestamps (the delivery is loaded at 2026-06-01 00:00:00)
+    Case(
+        "order_one_second_after_the_load",
+        [Row("orders", order("C-FUT", ordered_at="2026-06-01 00:00:01"), "future_timestamp")],
+    ),
+    Case(
+        "order_at_the_load_time", [Row("orders", order("C-NOW", ordered_at="2026-06-01 00:00:00"), staged={})]
+    ),
+    Case(
+        "event_next_year",
+        [Row("events", event("C-FUT-E", timestamp="2027-06-01 00:00:00"), "future_timestamp")],
+    ),
+    Case(
+        "customer_created_in_the_future",
+        [Row("customers", customer("C-FUT-C", created_at="2030-01-01"), "future_timestamp")],
+    ),
+    Case(
+        "message_event_in_the_future",
+        [
+            Row(
+                "message_events",
+                {
+                    "message_event_id": "C-FUT-M",
+                    "channel": "sms",
+                    "event": "sent",
+                    "occurred_at": "2026-06-02",
+                },
+                "future_timestamp",
+            )
+        ],
+    ),
+    Case(
+        "future_in_another_zone_is_not_future_in_utc",
+        # 2026-06-01 01:00 at +02:00 is 2026-05-31 23:00 UTC, before the load
+        [
+            Row(
+                "orders",
+                order("C-ZONE-PAST", ordered_at="2026-06-01T01:00:00+02:00"),
+                staged={"ordered_at": dt.datetime(2026, 5, 31, 23, 0)},
+            )
+        ],
+    ),
+    # amounts
+    Case(
+        "negative_total_of_a_completed_order",
+        [Row("orders", order("C-NEG", total_amount="-5"), "negative_amount")],
+    ),
+    Case(
+        "negative_total_of_a_refund",
+        [
+            Row(
+                "orders",
+                order("C-REFUND", total_amount="-5", status="Refunded"),
+                staged={"total_amount": Decimal("-5.00"), "status": "refunded"},
+            )
+        ],
+    ),
+    Case("nan_total", [Row("orders", order("C-NAN", total_amount="NaN"), "unparseable_number")]),
+    Case("infinite_total", [Row("orders", order("C-INF", total_amount="Infinity"), "unparseable_number")]),
+    Case("decimal_comma", [Row("orders", order("C-COMMA", total_amount="1,5"), "unparseable_number")]),
+    Case("nan_discount", [Row("orders", order("C-NAN-D", discount_amount="nan"), "unparseable_number")]),
+    Case(
+        "scientific_notation_total",
+        [Row("orders", order("C-SCI", total_amount="1e3"), staged={"total_amount": Decimal("1000.00")})],
+    ),
+    Case(
+        "negative_unit_price",
+        [
+            Row(
+                "order_items",
+                {"order_id": "B-O1", "product_id": "C-P-NEG", "unit_price": "-1"},
+                "negative_amount",
+            )
+        ],
+    ),
+    Case(
+        "zero_quantity",
+        [
+            Row(
+                "order_items",
+                {"order_id": "B-O1", "product_id": "C-P-ZERO", "quantity": "0"},
+                "invalid_value",
+            )
+        ],
+    ),
+    # a fractional quantity must not be rounded to 2 (DuckDB) or truncated to 1 (Spark)
+    Case(
+        "fractional_quantity",
+        [
+            Row(
+                "order_items",
+                {"order_id": "B-O1", "product_id": "C-P-FRAC", "quantity": "1.5"},
+                "unparseable_number",
+            )
+        ],
+    ),
+    Case(
+        "integral_decimal_quantity",
+        [
+            Row(
+                "order_items",
+                {"order_id": "B-O1", "product_id": "C-P-INT", "quantity": "3.0"},
+                staged={"quantity": 3},
+            )
+        ],
+    ),
+    Case(
+        "fractional_nps_score",
+        [
+            Row(
+                "survey_responses",
+                {"response_id": "C-NPS", "survey_type": "nps", "score": "9.5"},
+                "unparseable_number",
+            )
+        ],
+    ),
+    # currencies
+    Case("unknown_currency", [Row("orders", order("C-XXX", currency="XXX"), "unknown_currency")]),
+    Case(
+        "lower_case_currency_is_converted",
+        [
+            Row(
+                "orders",
+                order("C-EUR", currency="eur", total_amount="10"),
+                staged={
+                    "original_currency_code": "EUR",
+                    "total_amount": (Decimal(10) * rate("EUR") / rate("USD")).quantize(Decimal("0.01")),
+                },
+            )
+        ],
+    ),
+    Case(
+        "padded_currency",
+        [Row("orders", order("C-USD", currency=" usd "), staged={"original_currency_code": "USD"})],
+    ),
+    Case(
+        "missing_currency_is_the_reporting_one",
+        [Row("orders", order("C-NOCUR"), staged={"original_currency_code": "USD"})],
+    ),
+    # emails
+    Case("email_without_at", [Row("orders", order("C-MAIL-1", email="john.example.com"), "malformed_email")]),
+    Case(
+        "email_without_dot_in_domain",
+        [Row("customers", customer("C-MAIL-2", email="a@b"), "malformed_email")],
+    ),
+    Case(
+        "email_with_two_ats", [Row("customers", customer("C-MAIL-3", email="two@@x.com"), "malformed_email")]
+    ),
+    Case("email_with_a_space", [Row("events", event("C-MAIL-4", email="jo hn@x.com"), "malformed_email")]),
+    Case(
+        "email_is_trimmed_and_lower_cased",
+        [
+            Row(
+                "customers",
+                customer("C-MAIL-5", email="  Ana.Pop@Example.COM "),
+                staged={"email": "ana.pop@example.com"},
+            )
+        ],
+    ),
+    Case(
+        "non_ascii_email",
+        [
+            Row(
+                "customers",
+                customer("C-MAIL-6", email="ștefan@exemplu.ro"),
+                staged={"email": "ștefan@exemplu.ro"},
+            )
+        ],
+    ),
+    # phones: invalid becomes null, never quarantined (DECISIONLOG "Phones")
+    Case(
+        "international_phone",
+        [
+            Row(
+                "customers",
+                customer("C-TEL-1", phone="+40 721 234 567", country="RO"),
+                staged={"phone_e164": "+40721234567"},
+            )
+        ],
+    ),
+    Case(
+        "national_phone_takes_the_country_code",
+        [
+            Row(
+                "customers",
+                customer("C-TEL-2", phone="0721 234 567", country="ro"),
+                staged={"phone_e164": "+40721234567"},
+            )
+        ],
+    ),
+    Case(
+        "double_zero_prefix",
+        [
+            Row(
+                "customers",
+                customer("C-TEL-3", phone="0040-721-234-567", country="US"),
+                staged={"phone_e164": "+40721234567"},
+            )
+        ],
+    ),
+    Case(
+        "phone_of_letters",
+        [
+            Row(
+                "customers",
+                customer("C-TEL-4", phone="call me", country="RO"),
+                staged={"phone_e164": None, "phone_raw": "call me"},
+            )
+        ],
+    ),
+    Case(
+        "phone_too_short",
+        [Row("customers", customer("C-TEL-5", phone="+40 12", country="RO"), staged={"phone_e164": None})],
+    ),
+    Case(
+        "phone_without_country",
+        [Row("customers", customer("C-TEL-6", phone="721 234 567"), staged={"phone_e164": None})],
+    ),
+    # orphan order lines: kept (their order may arrive in a later delivery), in the reporting currency
+    Case(
+        "orphan_order_line",
+        [
+            Row(
+                "order_items",
+                {"order_id": "C-NO-SUCH-ORDER", "product_id": "B-P1", "unit_price": "7.50"},
+                staged={"unit_price": Decimal("7.50"), "quantity": 1},
+            )
+        ],
+    ),
+    # timestamps with and without zones (no zone = UTC)
+    Case(
+        "offset_timestamp",
+        [
+            Row(
+                "orders",
+                order("C-TS-1", ordered_at="2026-03-01T12:00:00+02:00"),
+                staged={"ordered_at": dt.datetime(2026, 3, 1, 10, 0)},
+            )
+        ],
+    ),
+    Case(
+        "zulu_timestamp",
+        [
+            Row(
+                "orders",
+                order("C-TS-2", ordered_at="2026-03-01T12:00:00Z"),
+                staged={"ordered_at": dt.datetime(2026, 3, 1, 12, 0)},
+            )
+        ],
+    ),
+    Case(
+        "naive_timestamp_is_utc",
+        [
+            Row(
+                "orders",
+                order("C-TS-3", ordered_at="2026-03-01 12:00:00"),
+                staged={"ordered_at": dt.datetime(2026, 3, 1, 12, 0)},
+            )
+        ],
+    ),
+    Case(
+        "negative_offset_with_fraction",
+        [
+            Row(
+                "orders",
+                order("C-TS-4", ordered_at="2026-03-01T12:00:00.5-05:00"),
+                staged={"ordered_at": dt.datetime(2026, 3, 1, 17, 0, 0, 500000)},
+            )
+        ],
+    ),
+    Case(
+        "date_only",
+        [
+            Row(
+                "orders",
+                order("C-TS-5", ordered_at="2026-03-01"),
+                staged={"ordered_at": dt.datetime(2026, 3, 1)},
+            )
+        ],
+    ),
+    Case(
+        "named_zone",
+        [
+            Row(
+                "orders",
+                order("C-TS-10", ordered_at="2026-03-01 12:00:00 America/New_York"),
+                staged={"ordered_at": dt.datetime(2026, 3, 1, 17, 0)},
+            )
+        ],
+    ),
+    Case(
+        "day_first_date", [Row("orders", order("C-TS-6", ordered_at="01/03/2026"), "unparseable_timestamp")]
+    ),
+    Case("epoch_seconds", [Row("orders", order("C-TS-7", ordered_at="1772366400"), "unparseable_timestamp")]),
+    Case(
+        "impossible_date",
+        [Row("events", event("C-TS-8", timestamp="2026-02-30 10:00:00"), "unparseable_timestamp")],
+    ),
+    Case(
+        "event_in_another_zone",
+        [
+            Row(
+                "events",
+                event("C-TS-9", timestamp="2026-03-01T08:00:00+09:00"),
+                staged={"event_at": dt.datetime(2026, 2, 28, 23, 0)},
+            )
+        ],
+    ),
+    # very long, non-ASCII and SQL-looking text is kept as delivered
+    Case(
+        "very_long_product_name",
+        [Row("products", {"product_id": "C-LONG", "name": LONG}, staged={"product_name": LONG})],
+    ),
+    Case("very_long_key", [Row("orders", order("K" * 5000), staged={"order_id": "K" * 5000})]),
+    Case(
+        "very_long_page_url",
+        [Row("events", event("C-LONG-E", page_url="/p?" + LONG), staged={"page_url": "/p?" + LONG})],
+    ),
+    Case(
+        "non_ascii_names",
+        [
+            Row(
+                "customers",
+                customer("C-UTF", first_name="王芳", last_name="Иванова-Ștefănescu 🙂", city="Brașov"),
+                staged={"first_name": "王芳", "last_name": "Иванова-Ștefănescu 🙂", "city": "Brașov"},
+            )
+        ],
+    ),
+    Case(
+        "non_ascii_event_name_kept_as_sent",
+        [Row("events", event("C-UTF-E", event_name="🛒 Añadido"), staged={"event_name": "🛒 Añadido"})],
+    ),
+    Case(
+        "text_that_looks_like_sql",
+        [
+            Row(
+                "customers",
+                customer("C-SQL", first_name=SQL_LIKE, last_name="' OR '1'='1"),
+                staged={"first_name": SQL_LIKE, "last_name": "' OR '1'='1"},
+            ),
+            Row(
+                "orders",
+                order("C-SQL-O", discount_code="'; delete from raw.orders; --"),
+                staged={"discount_code": "'; delete from raw.orders; --"},
+            ),
+            Row(
+                "events",
+                event("C-SQL-E", page_url="/q?x=' union select * from raw.customers --"),
+                staged={"page_url": "/q?x=' union select * from raw.customers --"},
+            ),
+        ],
+    ),
+    Case(
+        "text_that_looks_like_jinja",
+        [
+            Row(
+                "products",
+                {"product_id": "C-JINJA", "name": "{{ var('x') }} {% if true %}"},
+                staged={"product_name": "{{ var('x') }} {% if true %}"},
+            )
+        ],
+    ),
+    Case(
+        "json_properties_with_quotes_and_newlines",
+        [
+            Row(
+                "events",
+                event("C-JSON", properties='{"query": "say \\"hi\\"; drop", "note": "a\\nb"}'),
+                staged={"properties": '{"query": "say \\"hi\\"; drop", "note": "a\\nb"}'},
+            )
+        ],
+    ),
+    Case(
+        "newline_and_tab_inside_a_value",
+        [
+            Row(
+                "customers",
+                customer("C-CTRL", first_name="Ana\nMaria\tPop"),
+                staged={"first_name": "Ana\nMaria\tPop"},
+            )
+        ],
+    ),
+    # values outside the contract's lists
+    Case("unknown_order_status", [Row("orders", order("C-STATUS", status="shipped"), "invalid_value")]),
+    Case(
+        "unknown_message_channel",
+        [
+            Row(
+                "message_events",
+                {"message_event_id": "C-FAX", "channel": "fax", "event": "sent", "occurred_at": "2026-04-01"},
+                "invalid_value",
+            )
+        ],
+    ),
+    Case("unknown_event_type", [Row("events", event("C-TYPE", event_type="click"), "invalid_value")]),
+]
+
+
+def write_csv(folder: Path, table: str, rows: list[dict[str, str]]) -> None:
+    columns = load_contract()[table].column_names
+    with (folder / f"{table}.csv").open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(columns)
+        for row in rows:
+            unknown = set(row) - set(columns)
+            assert not unknown, f"{table}: {unknown} not in the contract"
+            writer.writerow([row.get(c, "") for c in columns])
+
+
+def fetch(db: Path, sql: str, params: list | None = None) -> list[tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def stg_rows(db: Path, table: str) -> set[tuple]:
+    """Every staged row of a table, all columns but the delivery ones, as comparable tuples."""
+    return set(fetch(db, f"select * exclude (_loaded_at) from staging.stg_raw__{table}"))
+
+
+@pytest.fixture(scope="module")
+def warehouses(tmp_path_factory) -> tuple[Path, Path, dict[str, list[tuple[Case, Row, int]]]]:
+    """(base only, base + corpus, the corpus rows per table with their _raw_row_id)."""
+    root = tmp_path_factory.mktemp("corpus")
+    base_dir, corpus_dir = root / "base", root / "corpus"
+    base_dir.mkdir()
+    corpus_dir.mkdir()
+    for table, rows in BASE.items():
+        write_csv(base_dir, table, rows)
+    placed: dict[str, list[tuple[Case, Row]]] = {}
+    for case in CASES:
+        for row in case.rows:
+            placed.setdefault(row.table, []).append((case, row))
+    for table, rows in placed.items():
+        write_csv(corpus_dir, table, [row.values for _, row in rows])
+
+    base, corpus = root / "base.duckdb", root / "corpus.duckdb"
+    ingest(base_dir, database=base, loaded_at=BASE_LOADED_AT)
+    shutil.copy(base, corpus)
+    report = ingest(corpus_dir, database=corpus, loaded_at=LOADED_AT, append=True)
+    first_ids = dict(
+        fetch(
+            corpus,
+            "select table_name, first_raw_row_id from raw._ingest_log"
+            " where ingest_id = ? and first_raw_row_id is not null",
+            [report.ingest_id],
+        )
+    )
+    # one path for both builds: dbt parses the project again whenever the profile (path) changes
+    work = root / "work.duckdb"
+    for db in (base, corpus):
+        shutil.move(db, work)
+        try:
+            assert run_dbt(BUILD, database=work) == 0, f"staging build failed on {db.name}"
+        finally:
+            shutil.move(work, db)
+    with_ids = {
+        table: [(case, row, first_ids[table] + i) for i, (case, row) in enumerate(rows)]
+        for table, rows in placed.items()
+    }
+    return base, corpus, with_ids
+
+
+def key_of(table: str, values: dict[str, str]) -> tuple[str, ...]:
+    return tuple(values.get(k, "").strip() for k in KEYS.get(table, []))
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_each_case_is_quarantined_with_its_reason_or_staged_as_the_rules_say(case, warehouses):
+    _, corpus, placed = warehouses
+    for table_rows in placed.values():
+        for row_case, row, raw_row_id in table_rows:
+            if row_case is not case:
+                continue
+            verdict = fetch(
+                corpus,
+                f"select quarantine_reason from staging.base_raw__{row.table} where _raw_row_id = ?",
+                [raw_row_id],
+            )
+            assert verdict == [(row.reason,)], f"{row.table} row {raw_row_id}"
+            if row.reason is None:
+                columns = list(row.staged) or ["1"]
+                where = " and ".join(f"{k} = ?" for k in KEYS.get(row.table, [])) or "true"
+                staged = fetch(
+                    corpus,
+                    f"select {', '.join(columns)} from staging.stg_raw__{row.table} where {where}",
+                    list(key_of(row.table, row.values)),
+                )
+                assert len(staged) == 1, (
+                    f"{row.table} {key_of(row.table, row.values)} staged {len(staged)} times"
+                )
+                assert dict(zip(columns, staged[0], strict=True)) == (row.staged or {"1": 1})
+
+
+def test_nothing_else_changes(warehouses):
+    base, corpus, placed = warehouses
+    corpus_keys = {(table, key_of(table, row.values)) for table, rows in placed.items() for _, row, _ in rows}
+    changed_base = {change for case in CASES for change in case.changes_base}
+    for table in load_contract():
+        width = len(KEYS.get(table, []))  # the key is the first column(s) of every stg_raw__ model
+        before, after = stg_rows(base, table), stg_rows(corpus, table)
+        gone = {r for r in before - after if (table, tuple(r[:width])) not in changed_base}
+        assert not gone, f"{table}: base rows changed: {sorted(gone)[:3]}"
+        new = {r for r in after - before if (table, tuple(r[:width])) not in corpus_keys}
+        assert not new, f"{table}: rows staged that no case delivered: {sorted(new)[:3]}"
+
+    quarantined = "select source_table, _raw_row_id, quarantine_reason from staging.quarantined_rows"
+    assert fetch(base, quarantined) == []
+    # after the corpus: exactly its rows expected there, and the base rows cases supersede
+    expected = {
+        (table, raw_row_id, row.reason)
+        for table, rows in placed.items()
+        for _, row, raw_row_id in rows
+        if row.reason
+    }
+    for table, key in changed_base:
+        (raw_row_id,) = fetch(
+            base, f"select _raw_row_id from staging.base_raw__{table} where source_key = ?", ["|".join(key)]
+        )[0]
+        expected.add((table, raw_row_id, "superseded"))
+    assert set(fetch(corpus, quarantined)) == expected
+
+
+def test_raw_is_intact_after_sql_looking_text(warehouses):
+    _, corpus, placed = warehouses
+    for table in ("orders", "customers", "events"):
+        delivered = len(BASE.get(table, [])) + len(placed.get(table, []))
+        assert fetch(corpus, f"select count(*) from raw.{table}") == [(delivered,)]

@@ -1,0 +1,257 @@
+"""Incremental builds over deliveries: a shop delivered in batches, late rows included, and built
+incrementally after each delivery gives exactly the tables of a full refresh over the same raw;
+a second identical build changes nothing; a replacing ingest rebuilds the incremental models."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import query
+
+from lifecycle.cli import run_dbt
+from lifecycle.contract import load_contract
+from lifecycle.ingest import ingest
+
+pytestmark = pytest.mark.e2e
+
+BATCHES = 3
+# When each row "happened": the column that places it in a delivery period (order lines take
+# their order's time). A row whose time cannot be read is spread over the batches by row number.
+TIME_COLUMNS = {
+    "orders": "ordered_at",
+    "products": "launched_at",
+    "customers": "created_at",
+    "events": '"timestamp"',
+    "message_events": "occurred_at",
+    "campaigns": "started_at",
+    "consents": "recorded_at",
+    "deletion_requests": "requested_at",
+    "survey_responses": "responded_at",
+    "referrals": "created_at",
+    "loyalty_transactions": "occurred_at",
+}
+INCREMENTAL_MODELS = [
+    "base_raw__events",
+    "base_raw__message_events",
+    "base_raw__orders",
+    "base_raw__order_items",
+    "int_browser_sessions",
+    "int_browser_session_identifiers",
+]
+# Fewer monthly feature snapshots than the default 12: the classifiers train on them at every
+# full build, and this test is about which rows reach the models, not about model quality.
+VARS = ["--vars", "{feature_snapshot_months: 6}"]
+# Only what the incremental models carry from build to build; every other model is rebuilt
+# in full by any build, so the last build of the series decides it.
+INCREMENTAL_ONLY = [
+    "build",
+    "--select",
+    "+config.materialized:incremental",
+    "--exclude",
+    "resource_type:test",
+    "resource_type:unit_test",
+]
+NO_TESTS = ["--exclude", "resource_type:test", "resource_type:unit_test"]
+COMPARED_SCHEMAS = ("staging", "intermediate", "marts", "audiences", "restricted")
+
+
+def split_into_deliveries(shop: Path, out: Path, work_db: Path) -> list[tuple[Path, dt.datetime]]:
+    """Split every file of `shop` into BATCHES deliveries by event time (terciles of order time),
+    delivering about 5% of the rows of each earlier period late, in a later batch. Returns the
+    delivery folders (Parquet files, text as delivered) with their load times."""
+    ingest(shop, database=work_db)  # raw text with _raw_row_id in file order
+    con = duckdb.connect(str(work_db))
+    try:
+
+        def time_of(column: str) -> str:
+            return f"cast(try_cast(trim({column}) as timestamptz) as timestamp)"
+
+        cut_1, cut_2, last = con.execute(
+            f"select quantile_disc(t, 1 / 3), quantile_disc(t, 2 / 3), quantile_disc(t, 0.99)"
+            f" from (select {time_of('ordered_at')} as t from raw.orders)"
+        ).fetchall()[0]
+        con.execute(
+            f"create temp table order_times as select order_id, min({time_of('ordered_at')}) as t"
+            " from raw.orders group by 1"
+        ).fetchall()
+        folders = []
+        for batch in range(1, BATCHES + 1):
+            folder = out / f"delivery_{batch}"
+            folder.mkdir(parents=True)
+            folders.append(folder)
+        for name, table in load_contract().items():
+            if name == "order_items":
+                timed = (
+                    "select r.*, o.t from raw.order_items as r"
+                    " left join order_times as o on trim(r.order_id) = o.order_id"
+                )
+            else:
+                timed = f"select *, {time_of(TIME_COLUMNS[name])} as t from raw.{name}"
+            period = (
+                f"case when t is null then _raw_row_id % {BATCHES} + 1"
+                f" when t < '{cut_1}' then 1 when t < '{cut_2}' then 2 else 3 end"
+            )
+            # late: 1 row in 20 of periods 1 and 2 arrives in a later batch
+            delivery = (
+                f"case when period < {BATCHES} and _raw_row_id % 20 = 7"
+                f" then case when _raw_row_id % 40 = 7 then {BATCHES} else period + 1 end"
+                " else period end"
+            )
+            columns = ", ".join(f'"{c}"' for c in table.column_names)
+            con.execute(
+                f"create or replace temp table split as select *, {delivery} as delivery"
+                f" from (select *, {period} as period from ({timed}))"
+            ).fetchall()
+            for batch, folder in enumerate(folders, start=1):
+                rows = con.execute(f"select count(*) from split where delivery = {batch}").fetchall()[0][0]
+                if rows:
+                    con.execute(
+                        f"copy (select {columns} from split where delivery = {batch} order by _raw_row_id)"
+                        f" to '{folder / name}.parquet' (format parquet)"
+                    ).fetchall()
+        loads = [cut_1, cut_2, last + dt.timedelta(days=1)]
+        return list(zip(folders, loads, strict=True))
+    finally:
+        con.close()
+
+
+def differing_tables(first: Path, second: Path) -> list[str]:
+    """Tables of COMPARED_SCHEMAS whose rows differ (as multisets) between two warehouses; the
+    snapshot history (valid_from = build time) is not compared."""
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{first}' as first_db (read_only)").fetchall()
+        con.execute(f"attach '{second}' as second_db (read_only)").fetchall()
+
+        def tables(catalog: str) -> set[tuple[str, str]]:
+            return set(
+                con.execute(
+                    "select table_schema, table_name from information_schema.tables"
+                    f" where table_catalog = '{catalog}' and table_type = 'BASE TABLE'"
+                    f" and table_schema in {COMPARED_SCHEMAS} and table_name not like '%history'"
+                ).fetchall()
+            )
+
+        names = tables("first_db")
+        assert len(names) > 40
+        differ = [f"{s}.{t}: only in one warehouse" for s, t in names ^ tables("second_db")]
+        for schema, table in sorted(names & tables("second_db")):
+            for a, b in (("first_db", "second_db"), ("second_db", "first_db")):
+                extra = con.execute(
+                    f"select count(*) from (select * from {a}.{schema}.{table}"
+                    f" except all select * from {b}.{schema}.{table})"
+                ).fetchall()[0][0]
+                if extra:
+                    differ.append(f"{schema}.{table}: {extra} rows of {a} not in {b}")
+        return differ
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def build(tmp_path_factory) -> Callable[[Path, list[str]], None]:
+    """`build(db, args)`: `dbt <args>` on `db`, run at one fixed path, because dbt parses the whole
+    project again (about 15 s) whenever its profile changes, and the warehouse path is in it."""
+    work = tmp_path_factory.mktemp("work") / "warehouse.duckdb"
+
+    def run(db: Path, args: list[str]) -> None:
+        shutil.move(db, work)
+        try:
+            assert run_dbt([*args, *VARS], database=work) == 0, f"dbt {' '.join(args)} failed"
+        finally:
+            shutil.move(work, db)
+        assert not work.with_name(work.name + ".wal").exists()
+
+    return run
+
+
+@pytest.fixture(scope="module")
+def deliveries(tmp_path_factory) -> list[tuple[Path, dt.datetime]]:
+    from lifecycle.generate import generate
+
+    root = tmp_path_factory.mktemp("deliveries")
+    generate(root / "shop", customers=400, months=12, seed=11, end_date="2026-09-30", progress=False)
+    return split_into_deliveries(root / "shop", root, root / "split.duckdb")
+
+
+@pytest.fixture(scope="module")
+def incremental_warehouse(deliveries, build, tmp_path_factory) -> Path:
+    """The deliveries ingested one by one (append), with an incremental build after each."""
+    db = tmp_path_factory.mktemp("incremental") / "warehouse.duckdb"
+    for number, (folder, loaded_at) in enumerate(deliveries, start=1):
+        ingest(folder, database=db, loaded_at=loaded_at, append=number > 1)
+        last = number == len(deliveries)
+        # the last build is the full project with every dbt test
+        build(db, ["build"] if last else INCREMENTAL_ONLY)
+    return db
+
+
+def test_the_split_delivers_late_rows_of_every_large_table(incremental_warehouse):
+    # rows delivered after the load that closed their period: event time before the previous load
+    deliveries = (
+        "select ingest_id, lag(loaded_at) over (order by loaded_at) as previous_load"
+        " from (select distinct ingest_id, loaded_at from raw._ingest_log)"
+    )
+    for table, time_column in (
+        ("events", '"timestamp"'),
+        ("message_events", "occurred_at"),
+        ("orders", "ordered_at"),
+        ("order_items", "(select min(o.ordered_at) from raw.orders o where o.order_id = r.order_id)"),
+    ):
+        late = query(
+            incremental_warehouse,
+            f"select count(*) from raw.{table} as r join ({deliveries}) as d on r._ingest_id = d.ingest_id"
+            f" where try_cast({time_column} as timestamp) < d.previous_load",
+        )[0][0]
+        assert late >= 10, table
+
+
+def test_incremental_builds_equal_a_full_refresh(incremental_warehouse, build, tmp_path):
+    full = tmp_path / "full.duckdb"
+    shutil.copy(incremental_warehouse, full)
+    build(full, ["build", "--full-refresh", *NO_TESTS])
+    assert differing_tables(incremental_warehouse, full) == []
+
+
+def test_late_events_changed_sessions_built_before(incremental_warehouse):
+    # browsers with sessions built by the first build and events of that period delivered in the
+    # last one: the comparison with a full refresh is only meaningful if such late rows exist
+    recomputed = query(
+        incremental_warehouse,
+        "select count(distinct late.anonymous_id) from staging.stg_raw__events as late"
+        " join staging.stg_raw__events as first on first.anonymous_id = late.anonymous_id"
+        " where first._loaded_at = (select min(_loaded_at) from raw.events)"
+        " and late._loaded_at = (select max(_loaded_at) from raw.events)"
+        " and late.event_at < (select min(_loaded_at) from raw.events)",
+    )[0][0]
+    assert recomputed > 10
+
+
+def test_a_second_identical_build_changes_nothing(incremental_warehouse, build, tmp_path):
+    again = tmp_path / "again.duckdb"
+    shutil.copy(incremental_warehouse, again)
+    build(again, ["build", *NO_TESTS])
+    assert differing_tables(incremental_warehouse, again) == []
+
+
+def test_a_replacing_ingest_rebuilds_the_incremental_models(
+    deliveries, incremental_warehouse, build, tmp_path
+):
+    replaced = tmp_path / "replaced.duckdb"
+    shutil.copy(incremental_warehouse, replaced)
+    first_folder, loaded_at = deliveries[0]
+    ingest(first_folder, database=replaced, loaded_at=loaded_at)  # replace: only delivery 1 is left
+    build(replaced, INCREMENTAL_ONLY)
+    fresh = tmp_path / "fresh.duckdb"
+    ingest(first_folder, database=fresh, loaded_at=loaded_at)
+    build(fresh, INCREMENTAL_ONLY)
+    for model in INCREMENTAL_MODELS:
+        schema = "staging" if model.startswith("base_") else "intermediate"
+        columns = "* exclude (_ingest_id)"  # two ingests of the same files: different ids
+        got = query(replaced, f"select {columns} from {schema}.{model} order by all")
+        assert got == query(fresh, f"select {columns} from {schema}.{model} order by all"), model
