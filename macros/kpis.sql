@@ -29,7 +29,7 @@
     {{ kpi_ratio(source ~ '.customers_lapsed', source ~ '.customers_at_start', 100) }} as churn_rate,
     cast({{ source }}.historic_clv_total as {{ type_money() }}) as historic_clv_total,
     {{ kpi_ratio(source ~ '.historic_clv_total', source ~ '.customers') }} as average_historic_clv,
-    cast({{ source }}.predicted_clv_total as {{ type_double() }}) as predicted_clv_total,
+    cast({{ source }}.predicted_clv_total as {{ type_money() }}) as predicted_clv_total,
     cast({{ source }}.clv_predicted_customers as {{ count }}) as clv_predicted_customers,
     {{ kpi_ratio(source ~ '.predicted_clv_total', source ~ '.clv_predicted_customers') }} as average_predicted_clv,
     {#- traffic -#}

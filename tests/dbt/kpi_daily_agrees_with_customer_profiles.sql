@@ -20,7 +20,7 @@ profiles as (
 ),
 
 predictions as (
-    select sum(predicted_clv) as predicted_clv_total from {{ ref('clv_predictions') }}
+    select sum(cast(predicted_clv as {{ type_money() }})) as predicted_clv_total from {{ ref('clv_predictions') }}
 )
 
 select

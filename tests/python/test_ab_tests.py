@@ -113,3 +113,11 @@ def test_journey_without_holdouts_or_campaign_row_has_null_uplift():
     assert list(uplift["journey"]) == ["unknown"]
     assert uplift["holdout_campaigns"].iloc[0] == 0
     assert pd.isna(uplift["uplift_difference"].iloc[0])
+
+
+def test_tiny_p_values_keep_their_precision():
+    counts = (100, 10000, 300, 10000)
+    table = np.array([[100, 9900], [300, 9700]])
+    _, p, _, _ = chi2_contingency(table, correction=False)
+    assert p < 1e-20
+    assert compare_rates(*counts)["p_value"] == pytest.approx(p, rel=1e-6)

@@ -127,7 +127,7 @@ clv_kpis as (
     -- predictions exist only as of as_of_date
     select
         as_of.as_of_date as activity_date,
-        sum(clv.predicted_clv) as predicted_clv_total,
+        sum(cast(clv.predicted_clv as {{ type_money() }})) as predicted_clv_total,
         count(clv.customer_key) as clv_predicted_customers
     from as_of
     left join clv on 1 = 1
