@@ -14,6 +14,7 @@ import pytest
 from conftest import query
 
 from lifecycle import paths
+from lifecycle.cli import run_dbt
 
 pytestmark = pytest.mark.e2e
 
@@ -37,6 +38,9 @@ METRICS = [
 def _mf_query(database: Path, out: Path) -> list[dict[str, str]]:
     mf = Path(sys.executable).parent / "mf"
     assert mf.exists(), "mf not installed: dbt-metricflow is in requirements.lock (make install)"
+    # mf reads target/semantic_manifest.json, whose relation names carry the database of the
+    # last dbt run: parse against this warehouse first
+    assert run_dbt(["parse"], database=database) == 0
     project = paths.project_dir()
     env = {**os.environ, "LIFECYCLE_DUCKDB_PATH": str(database), "DBT_PROFILES_DIR": str(project)}
     command = [str(mf), "query", "--metrics", ",".join(METRICS), "--group-by", "metric_time__month"]
