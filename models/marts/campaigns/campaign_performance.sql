@@ -1,7 +1,8 @@
 {#- One row per campaign x variant: message counts, converters and conversion rate, last-touch
     attributed orders and revenue, cost and ROI, and the A/B and holdout statistics computed in
     Python (int_campaign_variant_tests). The campaign's cost is split over its treated variants
-    by their share of treated members (the holdout was sent nothing, so it costs nothing). -#}
+    by their share of treated members (the holdout was sent nothing, so it costs nothing),
+    rounded to cents: money stays decimal, so sums are exact and the same in every build. -#}
 with
 
 results as (
@@ -30,8 +31,11 @@ joined as (
         coalesce(campaigns.journey, 'unknown') as journey,
         campaigns.channel,
         results.variant = 'control' as is_holdout,
-        case when results.variant != 'control' and treated_members.members > 0
-            then campaigns.cost * results.members / treated_members.members end as cost,
+        cast(
+            case when results.variant != 'control' and treated_members.members > 0
+                then campaigns.cost * results.members / treated_members.members end
+            as {{ type_money() }}
+        ) as cost,
         tests.ab_difference,
         tests.ab_ci_low,
         tests.ab_ci_high,
@@ -67,7 +71,7 @@ final as (
         {{ kpi_ratio('converters', 'members') }} as conversion_rate,
         attributed_orders,
         attributed_revenue,
-        cast(cost as {{ type_double() }}) as cost,
+        cost,
         {{ kpi_ratio('(attributed_revenue - cost)', 'cost') }} as roi,
         cast(ab_difference as {{ type_double() }}) as ab_difference,
         cast(ab_ci_low as {{ type_double() }}) as ab_ci_low,

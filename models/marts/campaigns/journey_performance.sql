@@ -53,7 +53,7 @@ final as (
         {{ kpi_ratio('sums.treated_converters', 'sums.treated_members') }} as treated_conversion_rate,
         cast(sums.attributed_orders as {{ dbt.type_bigint() }}) as attributed_orders,
         cast(sums.attributed_revenue as {{ type_money() }}) as attributed_revenue,
-        cast(case when sums.costed_variants > 0 then sums.cost end as {{ type_double() }}) as cost,
+        cast(case when sums.costed_variants > 0 then sums.cost end as {{ type_money() }}) as cost,
         {{ kpi_ratio('(sums.costed_attributed_revenue - sums.cost)', 'sums.cost') }} as roi,
         cast(coalesce(uplift.holdout_campaigns, 0) as {{ dbt.type_bigint() }}) as holdout_campaigns,
         cast(coalesce(uplift.holdout_treated_members, 0) as {{ dbt.type_bigint() }}) as holdout_treated_members,
