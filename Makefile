@@ -41,7 +41,7 @@ bench: install
 
 # Re-resolve requirements.lock from pyproject.toml (needs network access to the index).
 lock: install
-	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra dev --extra semantic --python-version 3.11 -o requirements.lock
 
 clean:
 	rm -rf target logs data

@@ -21,6 +21,6 @@ final as (
 )
 
 select
-    {{ dbt.concat(['audience', "'|'", 'customer_key']) }} as membership_id,
+    cast({{ dbt.concat(['audience', "'|'", 'customer_key']) }} as {{ dbt.type_string() }}) as membership_id,
     *
 from final

@@ -11,13 +11,17 @@ reachability as (
 ),
 
 final as (
-    select 'deletion_request' as suppression_reason, 'all' as channel, people from deleted
+    select
+        cast('deletion_request' as {{ dbt.type_string() }}) as suppression_reason,
+        cast('all' as {{ dbt.type_string() }}) as channel,
+        cast(people as {{ dbt.type_bigint() }}) as people
+    from deleted
     {% for channel in ['email', 'sms', 'push', 'whatsapp', 'google_ads', 'meta_ads'] %}
     union all
     select
         'no_consent_or_suppressed' as suppression_reason,
         '{{ channel }}' as channel,
-        sum(case when can_{{ channel }} then 0 else 1 end) as people
+        cast(coalesce(sum(case when can_{{ channel }} then 0 else 1 end), 0) as {{ dbt.type_bigint() }}) as people
     from reachability
     {% endfor %}
 )

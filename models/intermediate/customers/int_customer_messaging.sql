@@ -1,48 +1,25 @@
-{#- Message engagement per person and channel up to as_of_date: sends, deliveries, opens, clicks,
-    rates, and the hour (in the person's local time) at which they open or click most. Holdout
-    members ('control' variant) were sent nothing and are not counted as sends. -#}
+{#- Message engagement per person up to as_of_date, summed from customer_channel_engagement (the
+    one source of truth for channel engagement): counts per channel, the preferred channel and the
+    local hour at which they open or click most. Holdout rows and deleted persons are already
+    left out there. -#}
 with
 
-as_of as (
-    select * from {{ ref('int_as_of_date') }}
-),
-
-customers as (
-    select customer_id, timezone from {{ ref('stg_raw__customers') }}
-),
-
-graph as (
-    select node, customer_key from {{ ref('int_identity_graph') }}
-),
-
-message_events as (
-    select
-        graph.customer_key,
-        message_events.channel,
-        message_events.message_event,
-        message_events.occurred_at,
-        customers.timezone
-    from {{ ref('stg_raw__message_events') }} as message_events
-    cross join as_of
-    inner join graph
-        on graph.node = {{ identity_node('customer_id', 'message_events.customer_id') }}
-    left join customers on message_events.customer_id = customers.customer_id
-    where message_events.occurred_at < as_of.as_of_at
-        and coalesce(message_events.variant, '') != 'control'
+engagement as (
+    select * from {{ ref('customer_channel_engagement') }}
 ),
 
 per_channel as (
     select
         customer_key,
         channel,
-        sum(case when message_event = 'sent' then 1 else 0 end) as sends,
-        sum(case when message_event = 'delivered' then 1 else 0 end) as deliveries,
-        sum(case when message_event = 'opened' then 1 else 0 end) as opens,
-        sum(case when message_event = 'clicked' then 1 else 0 end) as clicks,
-        sum(case when message_event = 'unsubscribed' then 1 else 0 end) as unsubscribes,
-        sum(case when message_event = 'bounced' then 1 else 0 end) as bounces,
-        sum(case when message_event = 'complained' then 1 else 0 end) as complaints
-    from message_events
+        sum(sends) as sends,
+        sum(deliveries) as deliveries,
+        sum(opens) as opens,
+        sum(clicks) as clicks,
+        sum(unsubscribes) as unsubscribes,
+        sum(bounces) as bounces,
+        sum(complaints) as complaints
+    from engagement
     group by 1, 2
 ),
 
@@ -57,13 +34,25 @@ ranked_channels as (
     from per_channel
 ),
 
+hours as (
+    select cast(generated_number - 1 as {{ dbt.type_bigint() }}) as local_hour
+    from ({{ dbt.generate_series(24) }}) as spine
+),
+
 engagement_hours as (
+    -- the 24 hour columns unpivoted: one row per person and local hour with any engagement
     select
-        customer_key,
-        extract(hour from {{ to_local_time('occurred_at', 'timezone') }}) as local_hour,
-        count(*) as engagements
-    from message_events
-    where message_event in ('opened', 'clicked')
+        engagement.customer_key,
+        hours.local_hour,
+        sum(
+            case hours.local_hour
+                {% for hour in range(24) %}
+                when {{ hour }} then engagement.engagements_hour_{{ '%02d' % hour }}
+                {% endfor %}
+            end
+        ) as engagements
+    from engagement
+    cross join hours
     group by 1, 2
 ),
 
@@ -75,6 +64,7 @@ best_hour as (
             local_hour,
             row_number() over (partition by customer_key order by engagements desc, local_hour) as hour_rank
         from engagement_hours
+        where engagements > 0
     ) as ranked
     where hour_rank = 1
 ),

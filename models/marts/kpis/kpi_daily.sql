@@ -1,35 +1,58 @@
-{#- Daily KPIs up to as_of_date (formulas in _kpis__models.yml; rates in percent).
-    Deleted persons are excluded from person counts, not from revenue (money stays booked). -#}
+{#- Daily KPIs (SPEC "KPIs") for every day from the first fact to as_of_date; formulas per column in
+    _kpis__models.yml, rates in percent. Every ratio ships its numerator and denominator so a BI
+    tool or MetricFlow can re-aggregate it over any period. Money and order counts include every
+    completed order (they reconcile with staging); person counts leave out persons with a
+    deletion request, as every person-level mart does. Stocks are measured at the end of the day
+    (int_kpi_daily_stocks). -#}
 with
+
+days as (
+    select * from {{ ref('int_kpi_days') }}
+),
 
 as_of as (
     select * from {{ ref('int_as_of_date') }}
 ),
 
 orders as (
-    select
-        cast(orders.ordered_at as date) as activity_date,
-        orders.customer_key,
-        orders.total_amount,
-        sequenced.order_number
-    from {{ ref('int_orders_resolved') }} as orders
-    left join {{ ref('int_completed_orders_sequenced') }} as sequenced
-        on orders.order_id = sequenced.order_id
-    where orders.is_completed
+    select cast(ordered_at as date) as activity_date, total_amount
+    from {{ ref('int_orders_resolved') }}
+    where is_completed
+),
+
+spans as (
+    select * from {{ ref('int_kpi_customer_spans') }}
+),
+
+stocks as (
+    select * from {{ ref('int_kpi_daily_stocks') }}
 ),
 
 sessions as (
-    select
-        cast(started_at as date) as activity_date,
-        is_converted,
-        products_added > 0 as has_cart
+    select cast(started_at as date) as activity_date, is_converted, products_added > 0 as has_cart
     from {{ ref('int_sessions') }}
 ),
 
-messages as (
-    select cast(occurred_at as date) as activity_date, message_event
-    from {{ ref('stg_raw__message_events') }}
-    where channel = 'email' and coalesce(variant, '') != 'control'
+email_messages as (
+    -- one row per email message, dated by its send: a message counts as delivered when any event
+    -- shows it arrived, as opened when opened or clicked (a click implies an open), so every email
+    -- rate lies between 0 and 100. Holdout ('control') members were sent nothing.
+    select
+        cast(min(case when message_events.message_event = 'sent' then message_events.occurred_at end) as date)
+            as sent_date,
+        cast(min(message_events.occurred_at) as date) as first_event_date,
+        max(case when message_events.message_event in ('delivered', 'opened', 'clicked', 'unsubscribed', 'complained')
+            then 1 else 0 end) as is_delivered,
+        max(case when message_events.message_event in ('opened', 'clicked') then 1 else 0 end) as is_opened,
+        max(case when message_events.message_event = 'clicked' then 1 else 0 end) as is_clicked,
+        max(case when message_events.message_event = 'unsubscribed' then 1 else 0 end) as is_unsubscribed,
+        max(case when message_events.message_event = 'bounced' then 1 else 0 end) as is_bounced
+    from {{ ref('stg_raw__message_events') }} as message_events
+    cross join as_of
+    where message_events.channel = 'email'
+        and coalesce(message_events.variant, '') != 'control'
+        and message_events.occurred_at < as_of.as_of_at
+    group by coalesce(message_events.message_id, message_events.message_event_id)
 ),
 
 surveys as (
@@ -38,22 +61,29 @@ surveys as (
     where responded_at is not null
 ),
 
-days as (
-    select cast(date_day as date) as kpi_date
-    from ({{ dbt.date_spine('day', "cast('2000-01-01' as date)", "cast('2100-01-01' as date)") }}) as spine
-    cross join as_of
-    where cast(date_day as date) <= as_of.as_of_date
-        and cast(date_day as date) >= (select min(activity_date) from orders)
+clv as (
+    select * from {{ ref('clv_predictions') }}
 ),
 
 order_kpis as (
-    select
-        activity_date,
-        count(*) as orders,
-        sum(total_amount) as revenue,
-        count(distinct customer_key) as active_customers,
-        count(distinct case when order_number = 1 then customer_key end) as new_customers
+    select activity_date, count(*) as orders, sum(total_amount) as revenue
     from orders
+    group by 1
+),
+
+buyer_kpis as (
+    select
+        order_date as activity_date,
+        count(distinct customer_key) as buyers,
+        sum(case when order_number = 1 then 1 else 0 end) as new_customers
+    from spans
+    group by 1
+),
+
+lapse_kpis as (
+    select lapsed_date as activity_date, count(*) as customers_lapsed
+    from spans
+    where lapsed_date is not null
     group by 1
 ),
 
@@ -70,14 +100,14 @@ session_kpis as (
 
 email_kpis as (
     select
-        activity_date,
-        sum(case when message_event = 'sent' then 1 else 0 end) as emails_sent,
-        sum(case when message_event = 'delivered' then 1 else 0 end) as emails_delivered,
-        sum(case when message_event = 'opened' then 1 else 0 end) as email_opens,
-        sum(case when message_event = 'clicked' then 1 else 0 end) as email_clicks,
-        sum(case when message_event = 'unsubscribed' then 1 else 0 end) as email_unsubscribes,
-        sum(case when message_event = 'bounced' then 1 else 0 end) as email_bounces
-    from messages
+        coalesce(sent_date, first_event_date) as activity_date,
+        count(*) as emails_sent,
+        sum(is_delivered) as emails_delivered,
+        sum(is_opened) as email_opens,
+        sum(is_clicked) as email_clicks,
+        sum(is_unsubscribed) as email_unsubscribes,
+        sum(is_bounced) as email_bounces
+    from email_messages
     group by 1
 ),
 
@@ -93,39 +123,66 @@ survey_kpis as (
     group by 1
 ),
 
-final as (
+clv_kpis as (
+    -- predictions exist only as of as_of_date
+    select
+        as_of.as_of_date as activity_date,
+        sum(cast(clv.predicted_clv as {{ type_money() }})) as predicted_clv_total,
+        count(clv.customer_key) as clv_predicted_customers
+    from as_of
+    left join clv on 1 = 1
+    group by 1
+),
+
+counts as (
     select
         days.kpi_date,
         coalesce(order_kpis.revenue, 0) as revenue,
         coalesce(order_kpis.orders, 0) as orders,
-        case when order_kpis.orders > 0 then order_kpis.revenue / order_kpis.orders end as average_order_value,
-        coalesce(order_kpis.new_customers, 0) as new_customers,
-        coalesce(order_kpis.active_customers, 0) as active_customers,
+        coalesce(buyer_kpis.buyers, 0) as buyers,
+        coalesce(buyer_kpis.new_customers, 0) as new_customers,
+        stocks.customers,
+        stocks.identified_users,
+        stocks.repeat_customers,
+        stocks.active_customers,
+        stocks.loyal_customers,
+        stocks.active_users_30d,
+        coalesce(lag(stocks.buyers) over (order by days.kpi_date), 0) as customers_at_start,
+        coalesce(lapse_kpis.customers_lapsed, 0) as customers_lapsed,
+        stocks.historic_clv_total,
+        clv_kpis.predicted_clv_total,
+        clv_kpis.clv_predicted_customers,
         coalesce(session_kpis.sessions, 0) as sessions,
-        case when session_kpis.sessions > 0
-            then 100.0 * session_kpis.converted_sessions / session_kpis.sessions end as conversion_rate,
-        case when session_kpis.cart_sessions > 0
-            then 100.0 * session_kpis.abandoned_cart_sessions / session_kpis.cart_sessions end as cart_abandonment_rate,
+        coalesce(session_kpis.converted_sessions, 0) as converted_sessions,
+        coalesce(session_kpis.cart_sessions, 0) as cart_sessions,
+        coalesce(session_kpis.abandoned_cart_sessions, 0) as abandoned_cart_sessions,
         coalesce(email_kpis.emails_sent, 0) as emails_sent,
-        case when email_kpis.emails_delivered > 0
-            then 100.0 * email_kpis.email_opens / email_kpis.emails_delivered end as email_open_rate,
-        case when email_kpis.emails_delivered > 0
-            then 100.0 * email_kpis.email_clicks / email_kpis.emails_delivered end as click_through_rate,
-        case when email_kpis.email_opens > 0
-            then 100.0 * email_kpis.email_clicks / email_kpis.email_opens end as click_to_open_rate,
-        case when email_kpis.emails_delivered > 0
-            then 100.0 * email_kpis.email_unsubscribes / email_kpis.emails_delivered end as unsubscribe_rate,
-        case when email_kpis.emails_sent > 0
-            then 100.0 * email_kpis.email_bounces / email_kpis.emails_sent end as bounce_rate,
-        case when survey_kpis.nps_responses > 0
-            then 100.0 * (survey_kpis.nps_promoters - survey_kpis.nps_detractors) / survey_kpis.nps_responses end as nps,
-        case when survey_kpis.csat_responses > 0
-            then 100.0 * survey_kpis.csat_satisfied / survey_kpis.csat_responses end as csat
+        coalesce(email_kpis.emails_delivered, 0) as emails_delivered,
+        coalesce(email_kpis.email_opens, 0) as email_opens,
+        coalesce(email_kpis.email_clicks, 0) as email_clicks,
+        coalesce(email_kpis.email_unsubscribes, 0) as email_unsubscribes,
+        coalesce(email_kpis.email_bounces, 0) as email_bounces,
+        coalesce(survey_kpis.nps_responses, 0) as nps_responses,
+        coalesce(survey_kpis.nps_promoters, 0) as nps_promoters,
+        coalesce(survey_kpis.nps_detractors, 0) as nps_detractors,
+        coalesce(survey_kpis.csat_responses, 0) as csat_responses,
+        coalesce(survey_kpis.csat_satisfied, 0) as csat_satisfied
     from days
+    inner join stocks on days.kpi_date = stocks.kpi_date
     left join order_kpis on days.kpi_date = order_kpis.activity_date
+    left join buyer_kpis on days.kpi_date = buyer_kpis.activity_date
+    left join lapse_kpis on days.kpi_date = lapse_kpis.activity_date
     left join session_kpis on days.kpi_date = session_kpis.activity_date
     left join email_kpis on days.kpi_date = email_kpis.activity_date
     left join survey_kpis on days.kpi_date = survey_kpis.activity_date
+    left join clv_kpis on days.kpi_date = clv_kpis.activity_date
+),
+
+final as (
+    select
+        kpi_date,
+        {{ kpi_columns('counts') }}
+    from counts
 )
 
 select * from final

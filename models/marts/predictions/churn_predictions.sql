@@ -8,11 +8,11 @@ scores as (
 
 final as (
     select
-        customer_key,
-        cast(probability as {{ dbt.type_float() }}) as churn_probability,
+        cast(customer_key as {{ dbt.type_string() }}) as customer_key,
+        cast(probability as {{ type_double() }}) as churn_probability,
         cast(decile as {{ dbt.type_int() }}) as churn_decile,
-        model as churn_model,
-        model_version,
+        cast(model as {{ dbt.type_string() }}) as churn_model,
+        cast(model_version as {{ dbt.type_string() }}) as model_version,
         cast(snapshot_date as date) as scored_as_of
     from scores
 )

@@ -8,11 +8,11 @@ scores as (
 
 final as (
     select
-        customer_key,
-        cast(probability as {{ dbt.type_float() }}) as purchase_probability,
+        cast(customer_key as {{ dbt.type_string() }}) as customer_key,
+        cast(probability as {{ type_double() }}) as purchase_probability,
         cast(decile as {{ dbt.type_int() }}) as purchase_decile,
-        model as purchase_model,
-        model_version,
+        cast(model as {{ dbt.type_string() }}) as purchase_model,
+        cast(model_version as {{ dbt.type_string() }}) as model_version,
         cast(snapshot_date as date) as scored_as_of
     from scores
 )

@@ -1,13 +1,14 @@
-{#- Counts per campaign and variant. Two views of success:
+{#- Counts per campaign and variant up to as_of_date. Two views of success:
     - converters (for A/B tests and uplift): members with a completed order within
       attribution_window_days after their first send of the campaign; holdout ('control')
       members count too, which is what makes uplift measurable;
-    - attributed orders and revenue (last touch): each completed order goes to the most recent
-      non-holdout send within attribution_window_days before it, so attributed orders never
-      exceed orders. -#}
-{{ config(schema='intermediate') }}
-
+    - attributed orders and revenue (last touch, int_campaign_order_attribution): each completed
+      order goes to at most one non-holdout message, so attributed orders never exceed orders. -#}
 with
+
+as_of as (
+    select * from {{ ref('int_as_of_date') }}
+),
 
 graph as (
     select node, customer_key from {{ ref('int_identity_graph') }}
@@ -19,17 +20,19 @@ messages as (
         coalesce(message_events.variant, 'a') as variant,
         message_events.message_event,
         message_events.occurred_at,
-        message_events.message_id,
         graph.customer_key
     from {{ ref('stg_raw__message_events') }} as message_events
+    cross join as_of
     inner join graph on graph.node = {{ identity_node('customer_id', 'message_events.customer_id') }}
     where message_events.campaign_id is not null
+        and message_events.occurred_at < as_of.as_of_at
 ),
 
 orders as (
-    select order_id, customer_key, ordered_at, total_amount
-    from {{ ref('int_orders_resolved') }}
-    where is_completed
+    select orders.order_id, orders.customer_key, orders.ordered_at
+    from {{ ref('int_orders_resolved') }} as orders
+    cross join as_of
+    where orders.is_completed and orders.ordered_at < as_of.as_of_at
 ),
 
 first_sends as (
@@ -49,28 +52,9 @@ converters as (
     group by 1, 2
 ),
 
-last_touch as (
-    select
-        orders.order_id,
-        orders.total_amount,
-        messages.campaign_id,
-        messages.variant,
-        row_number() over (
-            partition by orders.order_id order by messages.occurred_at desc, messages.campaign_id
-        ) as touch_rank
-    from orders
-    inner join messages
-        on messages.customer_key = orders.customer_key
-        and messages.message_event = 'sent'
-        and messages.variant != 'control'
-        and messages.occurred_at < orders.ordered_at
-        and messages.occurred_at >= {{ dbt.dateadd('day', -var('attribution_window_days'), 'orders.ordered_at') }}
-),
-
 attributed as (
     select campaign_id, variant, count(*) as attributed_orders, sum(total_amount) as attributed_revenue
-    from last_touch
-    where touch_rank = 1
+    from {{ ref('int_campaign_order_attribution') }}
     group by 1, 2
 ),
 
@@ -93,10 +77,20 @@ counts as (
 
 final as (
     select
-        counts.*,
-        coalesce(converters.converters, 0) as converters,
-        coalesce(attributed.attributed_orders, 0) as attributed_orders,
-        coalesce(attributed.attributed_revenue, 0) as attributed_revenue
+        counts.campaign_id,
+        counts.variant,
+        cast(counts.members as {{ dbt.type_bigint() }}) as members,
+        cast(counts.sends as {{ dbt.type_bigint() }}) as sends,
+        cast(counts.deliveries as {{ dbt.type_bigint() }}) as deliveries,
+        cast(counts.opens as {{ dbt.type_bigint() }}) as opens,
+        cast(counts.clicks as {{ dbt.type_bigint() }}) as clicks,
+        cast(counts.unique_openers as {{ dbt.type_bigint() }}) as unique_openers,
+        cast(counts.unique_clickers as {{ dbt.type_bigint() }}) as unique_clickers,
+        cast(counts.unsubscribes as {{ dbt.type_bigint() }}) as unsubscribes,
+        cast(counts.bounces as {{ dbt.type_bigint() }}) as bounces,
+        cast(coalesce(converters.converters, 0) as {{ dbt.type_bigint() }}) as converters,
+        cast(coalesce(attributed.attributed_orders, 0) as {{ dbt.type_bigint() }}) as attributed_orders,
+        cast(coalesce(attributed.attributed_revenue, 0) as {{ type_money() }}) as attributed_revenue
     from counts
     left join converters on counts.campaign_id = converters.campaign_id and counts.variant = converters.variant
     left join attributed on counts.campaign_id = attributed.campaign_id and counts.variant = attributed.variant

@@ -1,4 +1,4 @@
-"""Per-buyer CLV predictions from the fitted parameters in clv_model_params (no refit).
+"""Per-buyer CLV predictions from the fitted parameters in int_clv_model_params (no refit).
 
 Thin shim: the modelling lives in lifecycle.modelling.btyd (tested with pytest)."""
 
@@ -10,7 +10,7 @@ from lifecycle.modelling.btyd import fit_from_params_frame, predict_clv
 def model(dbt, session):
     dbt.config(materialized="table")
     summary = dbt.ref("int_clv_summary").df()
-    params = dbt.ref("clv_model_params").df()
+    params = dbt.ref("int_clv_model_params").df()
     time_unit = dbt.config.get("clv_time_unit") or "day"
     horizon = int(dbt.config.get("clv_horizon_days") or 365)
     bgnbd = fit_from_params_frame(params, "bgnbd")

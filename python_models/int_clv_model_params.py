@@ -1,4 +1,5 @@
-"""Fit BG/NBD and Gamma-Gamma on int_clv_summary; one row per model x parameter.
+"""Fit BG/NBD and Gamma-Gamma on int_clv_summary; one row per model x parameter (published by
+the SQL mart clv_model_params, which carries the contract).
 
 Thin shim: the modelling lives in lifecycle.modelling.btyd (tested with pytest). When the data
 cannot support a fit (too few repeat buyers), the rows say so (converged false, fit_message)

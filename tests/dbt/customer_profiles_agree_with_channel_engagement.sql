@@ -1,0 +1,72 @@
+-- The profile's messaging columns come from customer_channel_engagement: its sends per channel
+-- are the sums there, no channel beats its preferred channel on clicks, and no local hour beats
+-- its best send hour on opens + clicks. Returns one row per disagreement.
+{%- set channels = ['email', 'sms', 'push', 'whatsapp', 'web_push', 'in_app'] %}
+with
+
+engagement as (
+    select * from {{ ref('customer_channel_engagement') }}
+),
+
+profiles as (
+    select * from {{ ref('customer_profiles') }}
+),
+
+per_channel as (
+    select customer_key, channel, sum(sends) as sends, sum(clicks) as clicks
+    from engagement
+    group by 1, 2
+),
+
+per_hour as (
+    {% for hour in range(24) %}
+    select customer_key, {{ hour }} as local_hour, sum(engagements_hour_{{ '%02d' % hour }}) as engagements
+    from engagement
+    group by 1
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+),
+
+count_mismatches as (
+    select profiles.customer_key, 'sends of ' || per_channel.channel as disagreement
+    from per_channel
+    left join profiles on per_channel.customer_key = profiles.customer_key
+    where per_channel.sends != case per_channel.channel
+        {% for channel in channels %}
+        when '{{ channel }}' then profiles.{{ channel }}_sends
+        {% endfor %}
+        end
+),
+
+channel_mismatches as (
+    select profiles.customer_key, 'channel ' || better.channel || ' has more clicks' as disagreement
+    from profiles
+    inner join per_channel as preferred
+        on profiles.customer_key = preferred.customer_key and profiles.preferred_channel = preferred.channel
+    inner join per_channel as better
+        on profiles.customer_key = better.customer_key and better.clicks > preferred.clicks
+),
+
+missing_preference as (
+    select profiles.customer_key, 'no preferred channel' as disagreement
+    from profiles
+    where profiles.preferred_channel is null
+        and profiles.customer_key in (select customer_key from per_channel)
+),
+
+hour_mismatches as (
+    select profiles.customer_key, 'a local hour has more engagements' as disagreement
+    from profiles
+    inner join per_hour as best
+        on profiles.customer_key = best.customer_key and profiles.best_send_hour_local = best.local_hour
+    inner join per_hour as better
+        on profiles.customer_key = better.customer_key and better.engagements > best.engagements
+)
+
+select * from count_mismatches
+union all
+select * from channel_mismatches
+union all
+select * from missing_preference
+union all
+select * from hour_mismatches
