@@ -27,21 +27,28 @@ orders as (
 
 {% if grain == 'month' %}
 periods as (
-    {{ dbt.date_spine('month', "cast('2000-01-01' as date)", "cast('2100-01-01' as date)") }}
+    -- month starts counted back from as_of_date's month (no fixed calendar: CDNOW is 1997)
+    select cast({{ dbt.dateadd('month', '1 - spine.generated_number', dbt.date_trunc('month', 'as_of.as_of_date')) }} as date)
+        as period_start
+    from ({{ dbt.generate_series(var('lifecycle_history_months') + 1) }}) as spine
+    cross join as_of
 ),
 
 period_end_dates as (
-    select cast({{ dbt.dateadd('day', -1, dbt.dateadd('month', 1, 'date_month')) }} as date) as period_end
+    select cast({{ dbt.dateadd('day', -1, dbt.dateadd('month', 1, 'period_start')) }} as date) as period_end
     from periods
 ),
 {% else %}
 periods as (
-    -- 2000-01-03 is a Monday: periods are ISO weeks, ending on Sunday
-    {{ dbt.date_spine('week', "cast('2000-01-03' as date)", "cast('2100-01-04' as date)") }}
+    -- ISO weeks (Monday to Sunday) counted back from as_of_date's week
+    select cast({{ dbt.dateadd('day', '7 * (1 - spine.generated_number)', dbt.date_trunc('week', 'as_of.as_of_date')) }} as date)
+        as period_start
+    from ({{ dbt.generate_series(5 * var('lifecycle_history_months') + 1) }}) as spine
+    cross join as_of
 ),
 
 period_end_dates as (
-    select cast({{ dbt.dateadd('day', 6, 'date_week') }} as date) as period_end
+    select cast({{ dbt.dateadd('day', 6, 'period_start') }} as date) as period_end
     from periods
 ),
 {% endif %}

@@ -1,5 +1,5 @@
-"""Helpers for the report tests: read charts out of the HTML, stand in for tables other parts of
-the project add (customer_rfm, journey_performance), and get Debian's chromium for the browser test."""
+"""Helpers for the report tests: read charts out of the HTML and get Debian's chromium for the
+browser test."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
-import duckdb
 import pytest
 
 SECTIONS = ["kpis", "lifecycle", "cohorts", "rfm", "clv", "models", "campaigns", "audiences", "quality"]
@@ -33,6 +32,7 @@ DEMO_CHARTS = KPI_CHARTS + [
     "lifecycle-stages",
     "stage-flow",
     "cohort-heatmap",
+    "rfm-grid",
     "clv-distribution",
     "clv-tiers",
     "roc-purchase",
@@ -45,8 +45,8 @@ DEMO_CHARTS = KPI_CHARTS + [
     "audience-sizes",
     "quarantine",
 ]
-# Sections whose tables are not built on main yet, or whose input was not given.
-DEMO_UNAVAILABLE = {"rfm-grid", "journey-table", "gx-results"}
+# Sections whose input was not given (the demo tests pass no GX results).
+DEMO_UNAVAILABLE = {"gx-results"}
 
 CHROMIUM = Path("/usr/bin/chromium")
 # What Debian's chromium needs headless as root, and quiet on a machine without internet (without
@@ -104,59 +104,6 @@ class Charts(HTMLParser):
     def handle_endtag(self, tag):
         if tag == "svg":
             self._chart = None
-
-
-def augment_warehouse(source: Path, target: Path) -> Path:
-    """A copy of a built warehouse with stand-ins for marts.customer_rfm and
-    marts.journey_performance (tables other branches are adding), so every section can draw."""
-    shutil.copyfile(source, target)
-    con = duckdb.connect(str(target))
-    try:
-        con.execute(
-            """
-            create table marts.customer_rfm as
-            with buyers as (
-                select
-                    customer_key, days_since_last_order as recency_days, orders as frequency,
-                    revenue as monetary
-                from marts.customer_profiles where orders > 0
-            ),
-            scored as (
-                select
-                    *,
-                    6 - ntile(5) over (order by recency_days, customer_key) as recency_score,
-                    ntile(5) over (order by frequency, customer_key) as frequency_score,
-                    ntile(5) over (order by monetary, customer_key) as monetary_score
-                from buyers
-            )
-            select *, case
-                when recency_score <= 2 and frequency_score <= 2 then 'Hibernating'
-                when recency_score <= 2 and frequency_score <= 4 then 'At Risk'
-                when recency_score <= 2 then 'Cannot Lose Them'
-                when recency_score = 3 and frequency_score <= 2 then 'About to Sleep'
-                when recency_score = 3 and frequency_score = 3 then 'Need Attention'
-                when frequency_score >= 4 and recency_score <= 4 then 'Loyal'
-                when recency_score = 4 and frequency_score = 1 then 'Promising'
-                when recency_score = 5 and frequency_score = 1 then 'New'
-                when frequency_score <= 3 then 'Potential Loyalist'
-                else 'Champions' end as rfm_segment
-            from scored
-            union all
-            select customer_key, null, 0, 0, null, null, null, 'Prospects'
-            from marts.customer_profiles where orders = 0
-            """
-        ).fetchall()
-        con.execute(
-            """
-            create table marts.journey_performance as
-            select journey, count(distinct campaign_id) as campaigns, sum(members) as members,
-                sum(converters) as converters, sum(attributed_revenue) as attributed_revenue
-            from marts.campaign_performance where variant <> 'control' group by 1
-            """
-        ).fetchall()
-    finally:
-        con.close()
-    return target
 
 
 def ensure_chromium() -> Path:

@@ -14,17 +14,6 @@ from lifecycle.cli import run_dbt
 pytestmark = pytest.mark.e2e
 
 PUBLIC_SCHEMAS = {"marts", "audiences"}
-# Public tables owned by the lifecycle branch, which adds their contracts; snapshots cannot have one.
-CONTRACT_PENDING = {
-    "customer_profiles",
-    "customer_lifecycle",
-    "customer_lifecycle_history",
-    "customer_lifecycle_transitions",
-    "customer_rfm",
-    "customer_personas",
-    "marketing_funnel",
-    "customer_lifecycle_flow_matrix",
-}
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +58,6 @@ def test_every_public_model_enforces_a_contract(docs):
         unique_id
         for unique_id in _public_tables(catalog)
         if unique_id.startswith("model.")
-        and manifest["nodes"][unique_id]["name"] not in CONTRACT_PENDING
         and not manifest["nodes"][unique_id]["config"]["contract"]["enforced"]
     ]
     assert not missing, missing
