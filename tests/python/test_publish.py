@@ -49,7 +49,8 @@ def make_working(path: Path, customers: int) -> Path:
         ).fetchall()
         con.execute("create table raw.orders as select '1' as order_id").fetchall()
         con.execute(
-            "create table intermediate.int_as_of_date as select date '2026-09-30' as as_of_date"
+            "create table intermediate.int_as_of_date as"
+            " select date '2026-09-30' as as_of_date, timestamp '2026-10-01' as as_of_at"
         ).fetchall()
     finally:
         con.close()
