@@ -75,7 +75,7 @@ class Facts:
     as_of_at: dt.datetime | None = None
     profiles: int | None = None  # rows in marts.customer_profiles
     buyers: int | None = None  # persons with a completed order (intermediate.int_clv_summary)
-    clv_fitted: bool | None = None  # BG/NBD converged (marts.clv_model_params)
+    clv_fitted: bool | None = None  # BG/NBD and Gamma-Gamma converged (marts.clv_model_params)
     # task (purchase, churn) -> (positive rate observed on the holdout, holdout customers)
     observed_rates: dict[str, tuple[float, int]] = field(default_factory=dict)
     # audience name -> rows in audiences.audience_<name>
@@ -386,7 +386,7 @@ def clv_predictions(f: Facts) -> list:
         *share_in("clv_tier", ["low"], 0.3, 0.7, why="low is the bottom half by predicted CLV"),
     ]
     if f.buyers is not None and f.clv_fitted:
-        checks += rows_equal(f.buyers, why="one prediction per buyer when BG/NBD converged")
+        checks += rows_equal(f.buyers, why="one prediction per buyer when both CLV models converged")
     return checks
 
 

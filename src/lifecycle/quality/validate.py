@@ -134,7 +134,7 @@ def gather_facts(con: duckdb.DuckDBPyConnection) -> Facts:
         values["buyers"] = con.execute("select count(*) from intermediate.int_clv_summary").fetchall()[0][0]
     if _exists(con, "marts", "clv_model_params"):
         fitted = con.execute(
-            "select coalesce(bool_and(converged), false) from marts.clv_model_params where model = 'bgnbd'"
+            "select coalesce(bool_and(converged), false) from marts.clv_model_params"
         ).fetchall()[0][0]
         values["clv_fitted"] = bool(fitted)
     if _exists(con, "marts", "model_evaluation"):
