@@ -75,7 +75,7 @@ def build(
     serving: Path,
     dbt_args: list[str],
     *,
-    max_rows: int | None = None,
+    max_cells: int | None = None,
     run_dbt: Callable[..., int] | None = None,
 ) -> int:
     """Run the gates and publish; 0 when a new build is served, 1 when a gate stopped it."""
@@ -99,10 +99,10 @@ def build(
         return 1
 
     print("validating with Great Expectations ...", flush=True)
-    from lifecycle.quality.validate import DEFAULT_MAX_ROWS, validate_warehouse
+    from lifecycle.quality.validate import DEFAULT_MAX_CELLS, validate_warehouse
 
     try:
-        report = validate_warehouse(working, paths.quality_dir(working), max_rows or DEFAULT_MAX_ROWS)
+        report = validate_warehouse(working, paths.quality_dir(working), max_cells or DEFAULT_MAX_CELLS)
     except (OSError, duckdb.Error, ValueError) as err:
         print(
             f"\nbuild stopped at gate 2, Great Expectations could not run: {err!r};\n{untouched}",

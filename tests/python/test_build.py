@@ -179,3 +179,18 @@ def test_a_build_killed_half_way_leaves_the_previous_build_served(published, tmp
     assert {line for line in reader_out.splitlines() if line.startswith("held")} == {
         f"held {before_id} {before[0]} {before[1]}"
     }
+
+
+def test_a_warehouse_too_big_for_the_budget_is_validated_on_samples(published):
+    from lifecycle.quality.validate import validate_warehouse
+
+    working, _, _, _ = published
+    report = validate_warehouse(working, None, max_cells=100_000)
+    assert report.success, report.format()
+    sampled = {t.relation: t for t in report.tables if t.sampled_rows is not None}
+    # raw.events (~65,000 rows x 5 columns) does not fit, a small mart does
+    assert "raw.events" in sampled and "marts.kpi_monthly" not in sampled
+    events = sampled["raw.events"]
+    assert events.sampled_rows == 100_000 // 5 < events.rows
+    assert "column_values_to_be_unique" in events.left_to_dbt
+    assert "sampled raw.events: 20,000 of" in report.format()

@@ -374,3 +374,22 @@ def test_columns_needed_include_row_condition_columns():
     assert {"task", "model", "metric", "value", "model_role", "holdout_customers"} <= set(
         columns_needed(expectations)
     )
+
+
+def test_a_frame_over_the_budget_is_a_repeatable_sample(tmp_path):
+    import duckdb
+
+    from lifecycle.quality.validate import fetch_frame
+
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.execute("create schema marts").fetchall()
+    con.execute(
+        "create table marts.t as select range as a, range * 2 as b, 'x' as c from range(1000)"
+    ).fetchall()
+    whole, rows, sampled = fetch_frame(con, "marts.t", ["a", "b", "not_there"], max_cells=2000)
+    assert (len(whole), rows, sampled, list(whole.columns)) == (1000, 1000, None, ["a", "b"])
+    first, rows, sampled = fetch_frame(con, "marts.t", ["a", "b"], max_cells=200)
+    assert (len(first), rows, sampled) == (100, 1000, 100)
+    again, _, _ = fetch_frame(con, "marts.t", ["a", "b"], max_cells=200)
+    assert sorted(first["a"]) == sorted(again["a"]) and first["a"].nunique() == 100
+    assert (first["b"] == 2 * first["a"]).all()  # whole rows, not columns sampled apart

@@ -2,10 +2,11 @@
 
 GX validates pandas frames fetched from DuckDB (its SQL datasource over duckdb-engine returned
 failed metrics for every expectation when tried). A frame holds only the columns a suite
-refers to, so a wide million-row mart stays cheap; a table larger than `max_rows` is validated
-on a deterministic sample of that many rows, and the checks a sample cannot answer (row counts,
-uniqueness, minimum and maximum) are left to dbt's tests on the full table and named in the
-report. Tables are validated one at a time, so memory is bounded by the largest frame.
+refers to, so a wide million-row mart stays cheap; a table whose frame would hold more than
+`max_cells` values (rows x columns) is validated on a deterministic sample that fits, and the
+checks a sample cannot answer (row counts, uniqueness, minimum and maximum) are left to dbt's
+tests on the full table and named in the report. Tables are validated one at a time, so memory
+is bounded by the largest frame.
 
 The GX file context lives in its own folder (by default data/quality/ beside the working file)
 and is recreated on every run: the suites are code in `suites`, the folder only holds what GX
@@ -27,9 +28,9 @@ from great_expectations.data_context.types.base import ProgressBarsConfig
 
 from lifecycle.quality.suites import PUBLISHED_SCHEMAS, Facts, expectations_for, suite_for
 
-# Largest frame validated whole; bigger tables are sampled (about 1.2 GB peak for 2M rows x 18
-# columns in GX, measured).
-DEFAULT_MAX_ROWS = 2_000_000
+# Largest frame (rows x columns) validated whole; bigger tables are sampled. GX peaked at 1.2 GB
+# for 2M rows x 18 columns (36M values, measured), so 12M values stay around half a gigabyte.
+DEFAULT_MAX_CELLS = 12_000_000
 SAMPLE_SEED = 42
 # Answers about the whole table that a sample would get wrong.
 WHOLE_TABLE_ONLY = {
@@ -193,10 +194,11 @@ def _quote(name: str) -> str:
 
 
 def fetch_frame(
-    con: duckdb.DuckDBPyConnection, relation: str, columns: list[str], max_rows: int
-) -> tuple[pd.DataFrame, int, bool]:
+    con: duckdb.DuckDBPyConnection, relation: str, columns: list[str], max_cells: int
+) -> tuple[pd.DataFrame, int, int | None]:
     """The columns of `relation` the suite needs (those that exist: a missing one fails in GX
-    with its name), whole or as a repeatable sample of `max_rows`. Returns (frame, rows, sampled)."""
+    with its name), whole or as a repeatable sample of at most `max_cells` values.
+    Returns (frame, rows in the table, rows sampled or None when whole)."""
     schema, table = relation.split(".", 1)
     existing = {
         r[0]
@@ -208,10 +210,11 @@ def fetch_frame(
     present = [c for c in columns if c in existing]
     source = f"{_quote(schema)}.{_quote(table)}"
     total = con.execute(f"select count(*) from {source}").fetchall()[0][0]
-    sampled = total > max_rows
+    max_rows = max(1, max_cells // max(1, len(present)))
+    sampled = max_rows if total > max_rows else None
     sample = f" using sample reservoir({max_rows} rows) repeatable ({SAMPLE_SEED})" if sampled else ""
     if not present:
-        return pd.DataFrame(index=pd.RangeIndex(min(total, max_rows))), total, sampled
+        return pd.DataFrame(index=pd.RangeIndex(total)), total, None
     select = ", ".join(_quote(c) for c in present)
     frame = con.execute(f"select {select} from {source}{sample}").fetchdf()
     return frame, total, sampled
@@ -371,7 +374,7 @@ def tables_to_validate(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def validate_warehouse(
-    database: Path, context_dir: Path | None, max_rows: int = DEFAULT_MAX_ROWS
+    database: Path, context_dir: Path | None, max_cells: int = DEFAULT_MAX_CELLS
 ) -> QualityReport:
     """Run every suite on the tables present in `database`; write Data Docs under `context_dir`."""
     started = time.monotonic()
@@ -385,7 +388,7 @@ def validate_warehouse(
                 report.without_suite.append(relation)
                 continue
             expectations = expectations_for(relation, facts)
-            frame, total, sampled = fetch_frame(con, relation, columns_needed(expectations), max_rows)
+            frame, total, sampled = fetch_frame(con, relation, columns_needed(expectations), max_cells)
             skipped: list[str] = []
             if sampled:
                 skipped = sorted(
@@ -400,7 +403,7 @@ def validate_warehouse(
                     total,
                     evaluated,
                     failures,
-                    sampled_rows=min(total, max_rows) if sampled else None,
+                    sampled_rows=sampled,
                     left_to_dbt=[s.removeprefix("expect_") for s in skipped],
                 )
             )
