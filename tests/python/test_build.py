@@ -181,11 +181,10 @@ def test_a_build_killed_half_way_leaves_the_previous_build_served(published, tmp
     }
 
 
-def test_a_warehouse_too_big_for_the_budget_is_validated_on_samples(published):
+def test_a_warehouse_too_big_for_the_budget_is_validated_on_samples(built_warehouse):
     from lifecycle.quality.validate import validate_warehouse
 
-    working, _, _, _ = published
-    report = validate_warehouse(working, None, max_cells=100_000)
+    report = validate_warehouse(built_warehouse, None, max_cells=100_000)
     assert report.success, report.format()
     sampled = {t.relation: t for t in report.tables if t.sampled_rows is not None}
     # raw.events (~65,000 rows x 5 columns) does not fit, a small mart does
