@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -44,12 +43,13 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    code = run_dbt(["build", *args.dbt_args], database=_database(args))
+    """dbt build -> Great Expectations -> publish (serving file + exports) -> summary."""
+    from lifecycle.build import build
+
+    serving = _serving(args)
+    code = build(_database(args), serving, args.dbt_args)
     if code == 0:
-        # a fresh process: dbt's in-process DuckDB connection to the file may still be open,
-        # and DuckDB refuses a second connection with a different configuration
-        summary = [sys.executable, "-m", "lifecycle.cli", "summary", "--database", str(_database(args))]
-        code = subprocess.run(summary, check=False).returncode
+        print(summary_text(serving))
     return code
 
 
@@ -65,15 +65,21 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    """The HTML report (and with --docs the dbt docs beside it); the logic is lifecycle.report."""
+    """The HTML report of the published build (or --database); with --docs the dbt docs of the
+    working file beside it. The logic is lifecycle.report."""
     from lifecycle.report import GXResultsError, default_report_path, generate_docs, write_report
 
+    working = Path(args.working).resolve() if getattr(args, "working", None) else paths.duckdb_path()
+    if args.database:
+        source = Path(args.database).resolve()
+    else:
+        source = Path(args.serving).resolve() if args.serving else paths.serving_path(working)
     out = Path(args.out).resolve() if args.out else default_report_path()
     try:
         if args.docs:
-            docs = generate_docs(out.parent / "docs", database=_database(args))
+            docs = generate_docs(out.parent / "docs", database=working)
             print(f"dbt docs written to {docs} (open static_index.html)")
-        path = write_report(_database(args), out, gx_results=args.gx_results)
+        path = write_report(source, out, gx_results=args.gx_results)
     except (FileNotFoundError, GXResultsError, RuntimeError) as err:
         print(f"report failed: {err}", file=sys.stderr)
         return 2
@@ -82,12 +88,19 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_summary(args: argparse.Namespace) -> int:
-    print(summary_text(_database(args)))
+    database = Path(args.database).resolve() if args.database else _serving(args)
+    if not database.exists():
+        print(
+            f"no published build at {database}: run `lifecycle build` (or pass --database)", file=sys.stderr
+        )
+        return 1
+    print(summary_text(database))
     return 0
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    """Everything on the default demo data: generate, ingest, build, export, report (+ dbt docs)."""
+    """Everything on the default demo data: generate, ingest, build (validate, publish, export),
+    report (+ dbt docs)."""
     started = time.monotonic()
     data_dir = paths.demo_data_dir()
     gen = argparse.Namespace(
@@ -103,9 +116,17 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     for step in (
         lambda: _cmd_generate(gen),
         lambda: _cmd_ingest(argparse.Namespace(data_dir=str(data_dir), database=args.database)),
-        lambda: _cmd_build(argparse.Namespace(dbt_args=[], database=args.database)),
-        lambda: _cmd_export(argparse.Namespace(database=args.database, out=None)),
-        lambda: _cmd_report(argparse.Namespace(database=args.database, out=None, gx_results=None, docs=True)),
+        lambda: _cmd_build(argparse.Namespace(dbt_args=[], database=args.database, serving=args.serving)),
+        lambda: _cmd_report(
+            argparse.Namespace(
+                database=None,
+                serving=args.serving,
+                working=args.database,
+                out=None,
+                gx_results=None,
+                docs=True,
+            )
+        ),
     ):
         code = step()
         if code:
@@ -116,6 +137,12 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 def _database(args: argparse.Namespace) -> Path:
     return Path(args.database).resolve() if getattr(args, "database", None) else paths.duckdb_path()
+
+
+def _serving(args: argparse.Namespace) -> Path:
+    if getattr(args, "serving", None):
+        return Path(args.serving).resolve()
+    return paths.serving_path(_database(args))
 
 
 def run_dbt(dbt_args: list[str], database: Path | None = None) -> int:
@@ -160,18 +187,18 @@ def summary_text(database: Path) -> str:
             return con.execute(sql, [schema, table]).fetchall()[0][0] > 0
 
         lines = ["", "warehouse summary", "-----------------"]
-        orders, revenue, buyers = one(
-            "select count(*), coalesce(sum(total_amount) filter (where is_completed), 0),"
-            " count(distinct coalesce(customer_id, email)) filter (where is_completed)"
-            " from staging.stg_raw__orders"
-        )
-        completed = one("select count(*) from staging.stg_raw__orders where is_completed")[0]
-        aov = revenue / completed if completed else 0
+        # from the marts, so the summary of the serving copy (no staging there) reads the same
         currency = _reporting_currency()
-        lines.append(f"orders            {orders:>12,}")
-        lines.append(f"buyers            {buyers:>12,}")
-        lines.append(f"revenue           {revenue:>12,.2f} {currency} (completed orders)")
-        lines.append(f"average order     {aov:>12,.2f} {currency}")
+        if exists("marts", "kpi_daily") and exists("marts", "customer_profiles"):
+            orders, revenue = one(
+                "select coalesce(sum(orders), 0), coalesce(sum(revenue), 0) from marts.kpi_daily"
+            )
+            buyers = one("select count(*) from marts.customer_profiles where orders > 0")[0]
+            aov = revenue / orders if orders else 0
+            lines.append(f"orders            {int(orders):>12,}  (completed, marts.kpi_daily)")
+            lines.append(f"buyers            {buyers:>12,}  (marts.customer_profiles)")
+            lines.append(f"revenue           {revenue:>12,.2f} {currency} (completed orders)")
+            lines.append(f"average order     {aov:>12,.2f} {currency}")
         if exists("marts", "customer_lifecycle"):
             lines.append("customers per lifecycle stage:")
             for stage, n in con.execute(
@@ -204,17 +231,54 @@ def summary_text(database: Path) -> str:
                 "select audience, count(*) from audiences.audience_memberships group by 1 order by 1"
             ).fetchall():
                 lines.append(f"  {audience:<34}{n:>8,}")
-        quarantined = con.execute(
-            "select quarantine_reason, count(*) from staging.quarantined_rows group by 1 order by 2 desc"
-        ).fetchall()
+        if exists("staging", "quarantined_rows"):
+            source = "staging.quarantined_rows"
+            quarantined = con.execute(
+                "select quarantine_reason, count(*) from staging.quarantined_rows group by 1 order by 2 desc"
+            ).fetchall()
+        else:  # the serving copy keeps the counts per build
+            source = "publish.quarantine_counts"
+            quarantined = (
+                con.execute(
+                    "select quarantine_reason, sum(row_count) from publish.quarantine_counts where build_id ="
+                    " (select max(build_id) from publish.builds) group by 1 order by 2 desc"
+                ).fetchall()
+                if exists("publish", "quarantine_counts")
+                else []
+            )
         total_q = sum(n for _, n in quarantined)
-        lines.append(f"quarantined rows  {total_q:>12,}  (staging.quarantined_rows)")
+        lines.append(f"quarantined rows  {total_q:>12,}  ({source})")
         for reason, n in quarantined:
             lines.append(f"  {reason:<22}{n:>6,}")
+        if exists("publish", "builds"):
+            lines += _build_lines(con)
         lines.append(f"database          {database}")
         return "\n".join(lines)
     finally:
         con.close()
+
+
+def _build_lines(con) -> list[str]:
+    """The published build: id, validation, exports and its warnings (schema publish)."""
+    build_id, published_at, as_of, evaluated, tables, docs, exports = con.execute(
+        "select build_id, published_at, as_of_date, expectations_evaluated, tables_validated, data_docs,"
+        " exports from publish.builds order by published_at desc limit 1"
+    ).fetchall()[0]
+    lines = [f"published build   {build_id} at {published_at:%Y-%m-%d %H:%M} UTC, as of {as_of}"]
+    lines.append(
+        f"validation        {evaluated:,} expectations on {tables} tables passed (Great Expectations)"
+    )
+    if docs:
+        lines.append(f"  Data Docs       {docs}")
+    if exports:
+        lines.append(f"exports           {exports}")
+    warnings = con.execute(
+        "select kind, subject, message from publish.warnings where build_id = ? order by kind, subject",
+        [build_id],
+    ).fetchall()
+    lines.append(f"warnings          {len(warnings):>12,}")
+    lines += [f"  [{kind}] {subject}: {message}" for kind, subject, message in warnings]
+    return lines
 
 
 def _reporting_currency() -> str:
@@ -232,6 +296,12 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument(
             "--database",
             help="DuckDB file (default: $LIFECYCLE_DUCKDB_PATH or data/warehouse.duckdb)",
+        )
+
+    def add_serving(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--serving",
+            help="published copy (default: $LIFECYCLE_SERVING_PATH or serving/ beside the working file)",
         )
 
     def add_sizes(p: argparse.ArgumentParser) -> None:
@@ -263,30 +333,47 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=_cmd_ingest)
 
-    p = sub.add_parser("build", help="dbt build the warehouse, then print a summary")
+    p = sub.add_parser(
+        "build",
+        help="dbt build, validate (Great Expectations), publish the serving copy and exports, summarize",
+    )
     add_database(p)
+    add_serving(p)
     p.add_argument("dbt_args", nargs="*", help="extra dbt arguments (e.g. --select x --vars '{...}')")
     p.set_defaults(func=_cmd_build)
 
-    p = sub.add_parser("export", help="write audiences and ad-network upload files, atomically")
+    p = sub.add_parser(
+        "export",
+        help="write the audiences of a warehouse file to a folder (lifecycle build publishes validated ones)",
+    )
     add_database(p)
     p.add_argument("--out", help="output folder (default data/exports)")
     p.set_defaults(func=_cmd_export)
 
-    p = sub.add_parser("report", help="write the HTML report (self-contained, offline) of a built warehouse")
-    add_database(p)
+    p = sub.add_parser(
+        "report", help="write the HTML report (self-contained, offline) of the published build"
+    )
+    p.add_argument("--database", help="warehouse to report on (default: the published serving copy)")
+    add_serving(p)
     p.add_argument("--out", help="HTML file (default data/report/lifecycle_report.html)")
-    p.add_argument("--gx-results", help="Great Expectations results JSON to show (default: 'not run')")
-    p.add_argument("--docs", action="store_true", help="also write the dbt docs to <out dir>/docs")
+    p.add_argument(
+        "--gx-results",
+        help="Great Expectations results JSON to show (default: the published build's own results)",
+    )
+    p.add_argument(
+        "--docs", action="store_true", help="also write the dbt docs (of the working file) to <out dir>/docs"
+    )
     p.set_defaults(func=_cmd_report)
 
-    p = sub.add_parser("summary", help="print the summary of a built warehouse")
+    p = sub.add_parser("summary", help="print the summary of the published build (or of --database)")
     add_database(p)
+    add_serving(p)
     p.set_defaults(func=_cmd_summary)
 
     p = sub.add_parser("demo", help="generate + ingest + build on the demo data")
     add_sizes(p)
     add_database(p)
+    add_serving(p)
     p.set_defaults(func=_cmd_demo)
     return parser
 

@@ -51,8 +51,9 @@ def _write_atomically(con: duckdb.DuckDBPyConnection, sql: str, target: Path, op
     return {"file": target.name, "rows": rows, "sha256": digest}
 
 
-def export(database: Path, out_dir: Path) -> dict:
-    """Write every audience to `out_dir`; return the manifest (also written as manifest.json)."""
+def export(database: Path, out_dir: Path, build_id: str | None = None) -> dict:
+    """Write every audience to `out_dir`; return the manifest (also written as manifest.json).
+    `build_id` names the published build the files belong to (`lifecycle build`)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(database), read_only=True)
     try:
@@ -95,7 +96,7 @@ def export(database: Path, out_dir: Path) -> dict:
                         f"{entry['file']}: {entry['rows']} people; Meta advises against custom audiences"
                         f" under {META_MIN_AUDIENCE} (too small to deliver or to seed lookalikes)"
                     )
-        manifest = {"database": str(database), "files": files, "notes": notes}
+        manifest = {"database": str(database), "build_id": build_id, "files": files, "notes": notes}
         temporary = out_dir / ".manifest.json.tmp"
         temporary.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         os.replace(temporary, out_dir / "manifest.json")

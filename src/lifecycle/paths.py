@@ -23,3 +23,23 @@ def duckdb_path() -> Path:
 def demo_data_dir() -> Path:
     """Where `lifecycle generate` writes demo files by default."""
     return project_dir() / "data" / "demo"
+
+
+def serving_path(working: Path | None = None) -> Path:
+    """The published copy BI tools and syncs read: $LIFECYCLE_SERVING_PATH, else
+    serving/<name> beside the working file (data/serving/warehouse.duckdb by default)."""
+    env = os.environ.get("LIFECYCLE_SERVING_PATH")
+    if env:
+        return Path(env).resolve()
+    working = working or duckdb_path()
+    return working.parent / "serving" / working.name
+
+
+def published_exports_dir(serving: Path | None = None) -> Path:
+    """Published export files: exports/ beside the serving file (current/ is the latest build)."""
+    return (serving or serving_path()).parent / "exports"
+
+
+def quality_dir(working: Path | None = None) -> Path:
+    """Great Expectations context and Data Docs of the last build, beside the working file."""
+    return (working or duckdb_path()).parent / "quality"

@@ -15,7 +15,7 @@ import yaml
 
 from lifecycle import paths
 from lifecycle.report import data, page
-from lifecycle.report.gx import GXResultsError, SuiteResult, load_gx_results
+from lifecycle.report.gx import GXResultsError, SuiteResult, load_gx_results, published_gx_results
 
 __all__ = ["GXResultsError", "default_report_path", "generate_docs", "write_report"]
 
@@ -41,7 +41,8 @@ def write_report(
     generated_at: dt.datetime | None = None,
 ) -> Path:
     """Render the report from `database` (opened read-only) into `out`, atomically (a reader
-    never sees half a file). Returns the path written. Sections whose tables are absent say so."""
+    never sees half a file). Returns the path written. Sections whose tables are absent say so.
+    GX results: `gx_results` when given, else those the published build stored (schema publish)."""
     database = Path(database)
     if not database.is_file():
         raise FileNotFoundError(f"warehouse not found: {database} (build it first: lifecycle build)")
@@ -52,6 +53,8 @@ def write_report(
     docs = out.parent / "docs" / "static_index.html"
     con = duckdb.connect(str(database), read_only=True)
     try:
+        if suites is None:  # a published build carries its own validation results
+            suites = published_gx_results(con)
         wh = data.Warehouse(con)
         ctx = page.Context(
             wh=wh,

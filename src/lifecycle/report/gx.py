@@ -107,3 +107,26 @@ def _suite_name(item: dict, expectations: list, position: int) -> str:
             # '<datasource>-<asset>': the asset is the table
             return str(batch_id).split("-", 1)[-1]
     return f"validation {position}"
+
+
+def published_gx_results(con: Any) -> list[SuiteResult] | None:
+    """The Great Expectations results `lifecycle build` stored with the latest published build
+    (serving copy, schema publish), one suite per table; None when the file holds none (a working
+    file, or a warehouse built with plain dbt)."""
+    exists = con.execute(
+        "select count(*) from information_schema.tables"
+        " where table_schema = 'publish' and table_name in ('builds', 'quality_results')"
+    ).fetchall()[0][0]
+    if exists < 2:
+        return None
+    rows = con.execute(
+        "select table_schema || '.' || table_name, expectations, failed from publish.quality_results"
+        " where build_id = (select build_id from publish.builds order by published_at desc limit 1)"
+        " order by 1"
+    ).fetchall()
+    if not rows:
+        return None
+    return [
+        SuiteResult(name=name, success=failed == 0, evaluated=int(n), successful=int(n - failed))
+        for name, n, failed in rows
+    ]

@@ -942,7 +942,8 @@ def _gx(results: list[SuiteResult] | None) -> str:
     if results is None:
         return (
             '<div class="unavailable" data-unavailable="gx-results"><strong>Not run.</strong> No Great '
-            "Expectations results were given to this report (lifecycle report --gx-results FILE).</div>"
+            "Expectations results in this warehouse (a published build carries them) and none were given"
+            " (lifecycle report --gx-results FILE).</div>"
         )
     if not results:
         return '<p class="empty">The GX results list no suite.</p>'

@@ -1,0 +1,340 @@
+"""Write-audit-publish: copy a validated build to the serving file and the export folder.
+
+dbt writes the working file; BI tools and syncs read the serving copy. DuckDB lets one process
+write a file, so a BI tool holding the working file would make `dbt build` fail and a build
+would lock out every reader; with a serving copy neither blocks the other.
+
+Publishing one build:
+
+1. A temporary file beside the serving file gets the published schemas (marts, audiences,
+   reference) as plain tables, with their table and column comments, plus schema `publish`:
+   the build's id and time, row counts, warnings and validation results, and the history of
+   earlier builds carried over from the previous serving file.
+2. The audience exports are written to `exports/builds/<build_id>/`.
+3. The temporary file is fsynced and `os.replace`d onto the serving file: a reader sees the old
+   build or the new one, never a mix. A process that has the old file open keeps reading the
+   old inode (Linux) until it reconnects.
+4. The `exports/current` symlink is replaced to point to the new build folder (the same atomic
+   rename), and export folders older than the last KEEP_EXPORT_BUILDS are removed.
+
+A failure or a kill before step 3 leaves the serving file and `exports/current` as they were;
+the leftover temporary file is removed by the next publish. Between steps 3 and 4 (two renames)
+serving may be one build ahead of the exports; both carry the build id.
+
+Not published: raw, staging, intermediate (inputs and internals) and restricted (raw contact
+details: DuckDB has no grants, so a file is all or nothing; destinations match audiences on
+customer_id, and the ad-network uploads are the hashed export files).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from lifecycle.export import export
+
+PUBLISHED_SCHEMAS = ("marts", "audiences", "reference")
+META_SCHEMA = "publish"
+KEEP_EXPORT_BUILDS = 3
+
+
+@dataclass
+class PublishResult:
+    """What one publish wrote."""
+
+    build_id: str
+    serving: Path
+    exports: Path | None
+    table_rows: dict[str, int] = field(default_factory=dict)
+    previous_build_id: str | None = None
+
+
+def new_build_id(now: dt.datetime | None = None) -> str:
+    """Sortable and unique: UTC time of the build plus a random suffix."""
+    now = now or dt.datetime.now(dt.UTC)
+    return f"{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def previous_build(serving: Path) -> tuple[str | None, dict[str, int]]:
+    """The build id and table row counts of the build currently served (None, {} when none)."""
+    if not serving.exists():
+        return None, {}
+    try:
+        con = duckdb.connect(str(serving), read_only=True)
+    except duckdb.Error:
+        return None, {}
+    try:
+        rows = con.execute(
+            f"select build_id from {META_SCHEMA}.builds order by published_at desc limit 1"
+        ).fetchall()
+        if not rows:
+            return None, {}
+        build_id = rows[0][0]
+        counts = con.execute(
+            f"select table_schema || '.' || table_name, row_count from {META_SCHEMA}.table_row_counts"
+            " where build_id = ?",
+            [build_id],
+        ).fetchall()
+        return build_id, {relation: int(n) for relation, n in counts}
+    except duckdb.Error:
+        return None, {}
+    finally:
+        con.close()
+
+
+def remove_stale_temporaries(serving: Path) -> list[Path]:
+    """Delete temporary files that a killed publish left beside the serving file."""
+    removed = []
+    if serving.parent.exists():
+        for path in serving.parent.glob(f".{serving.name}.*.tmp*"):
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
+
+
+def _copy_published_schemas(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Copy every table and view of the published schemas from `working` to `serving`."""
+    placeholders = ", ".join("?" for _ in PUBLISHED_SCHEMAS)
+    relations = con.execute(
+        "select table_schema, table_name from information_schema.tables"
+        f" where table_catalog = 'working' and table_schema in ({placeholders}) order by 1, 2",
+        list(PUBLISHED_SCHEMAS),
+    ).fetchall()
+    counts: dict[str, int] = {}
+    for schema in sorted({s for s, _ in relations}):
+        con.execute(f"create schema serving.{_quote(schema)}").fetchall()
+    for schema, table in relations:
+        target = f"serving.{_quote(schema)}.{_quote(table)}"
+        con.execute(
+            f"create table {target} as select * from working.{_quote(schema)}.{_quote(table)}"
+        ).fetchall()
+        counts[f"{schema}.{table}"] = con.execute(f"select count(*) from {target}").fetchall()[0][0]
+    # Comments are what dbt docs (persist_docs) put there; BI tools show them.
+    for schema, table, comment in con.execute(
+        f"select schema_name, table_name, comment from duckdb_tables() where database_name = 'working'"
+        f" and schema_name in ({placeholders}) and comment is not null"
+        " union all select schema_name, view_name, comment from duckdb_views()"
+        f" where database_name = 'working' and schema_name in ({placeholders}) and comment is not null",
+        [*PUBLISHED_SCHEMAS, *PUBLISHED_SCHEMAS],
+    ).fetchall():
+        con.execute(
+            f"comment on table serving.{_quote(schema)}.{_quote(table)} is {_literal(comment)}"
+        ).fetchall()
+    for schema, table, column, comment in con.execute(
+        "select schema_name, table_name, column_name, comment from duckdb_columns()"
+        f" where database_name = 'working' and schema_name in ({placeholders}) and comment is not null",
+        list(PUBLISHED_SCHEMAS),
+    ).fetchall():
+        target = f"serving.{_quote(schema)}.{_quote(table)}.{_quote(column)}"
+        con.execute(f"comment on column {target} is {_literal(comment)}").fetchall()
+    return counts
+
+
+META_TABLES = {
+    "builds": "build_id varchar, published_at timestamp, as_of_date date, working_database varchar,"
+    " dbt_args varchar, expectations_evaluated bigint, tables_validated bigint, data_docs varchar,"
+    " exports varchar",
+    "table_row_counts": "build_id varchar, table_schema varchar, table_name varchar, row_count bigint",
+    "warnings": "build_id varchar, kind varchar, subject varchar, message varchar",
+    "quality_results": "build_id varchar, table_schema varchar, table_name varchar, table_rows bigint,"
+    " validated_rows bigint, expectations bigint, failed bigint",
+    "quarantine_counts": "build_id varchar, source_table varchar, quarantine_reason varchar,"
+    " row_count bigint",
+}
+META_COMMENTS = {
+    "builds": "One row per published build (history carried over from earlier serving copies).",
+    "table_row_counts": "Rows of every published table per build.",
+    "warnings": "Build warnings (source freshness, row-count anomalies, tables without a GX suite).",
+    "quality_results": "Great Expectations results per table per build (failed is 0 for a published build).",
+    "quarantine_counts": "Raw rows quarantined by staging, per source table and reason, per build.",
+}
+
+
+def _write_meta(
+    con: duckdb.DuckDBPyConnection, previous: Path | None, build: dict, rows: dict[str, list[tuple]]
+) -> None:
+    con.execute(f"create schema serving.{META_SCHEMA}").fetchall()
+    carried = False
+    if previous is not None and previous.exists():
+        try:
+            con.execute(f"attach {_literal(str(previous))} as previous (read_only)").fetchall()
+            carried = True
+        except duckdb.Error:  # unreadable or another DuckDB version: start a new history
+            carried = False
+    for table, columns in META_TABLES.items():
+        target = f"serving.{META_SCHEMA}.{table}"
+        con.execute(f"create table {target} ({columns})").fetchall()
+        con.execute(f"comment on table {target} is {_literal(META_COMMENTS[table])}").fetchall()
+        if carried:
+            try:
+                con.execute(
+                    f"insert into {target} by name select * from previous.{META_SCHEMA}.{table}"
+                ).fetchall()
+            except duckdb.Error:
+                pass  # the previous copy predates this table
+    if carried:
+        con.execute("detach previous").fetchall()
+    names = [c.split()[0] for c in META_TABLES["builds"].split(",")]
+    values = [build.get(n) for n in names]
+    con.execute(
+        f"insert into serving.{META_SCHEMA}.builds values ({', '.join('?' for _ in names)})", values
+    ).fetchall()
+    for table, table_rows in rows.items():
+        if table_rows:
+            width = len(table_rows[0])
+            con.executemany(
+                f"insert into serving.{META_SCHEMA}.{table} values ({', '.join('?' for _ in range(width))})",
+                table_rows,
+            )
+
+
+def _quarantine_counts(con: duckdb.DuckDBPyConnection, build_id: str) -> list[tuple]:
+    exists = con.execute(
+        "select count(*) from information_schema.tables where table_catalog = 'working'"
+        " and table_schema = 'staging' and table_name = 'quarantined_rows'"
+    ).fetchall()[0][0]
+    if not exists:
+        return []
+    return [
+        (build_id, *row)
+        for row in con.execute(
+            "select source_table, quarantine_reason, count(*) from working.staging.quarantined_rows"
+            " group by 1, 2 order by 1, 2"
+        ).fetchall()
+    ]
+
+
+def _as_of_date(con: duckdb.DuckDBPyConnection) -> dt.date | None:
+    try:
+        rows = con.execute("select as_of_date from working.intermediate.int_as_of_date").fetchall()
+    except duckdb.Error:
+        return None
+    return rows[0][0] if len(rows) == 1 else None
+
+
+def _publish_exports(working: Path, exports_dir: Path, build_id: str) -> Path:
+    """Write this build's export files to builds/<build_id>/ (not yet current)."""
+    folder = exports_dir / "builds" / build_id
+    if folder.exists():
+        shutil.rmtree(folder)
+    export(working, folder, build_id=build_id)
+    return folder
+
+
+def _point_current(exports_dir: Path, folder: Path) -> Path:
+    """Atomically repoint exports/current to `folder`; prune old build folders."""
+    current = exports_dir / "current"
+    temporary = exports_dir / f".current.{folder.name}.tmp"
+    temporary.unlink(missing_ok=True)
+    os.symlink(Path("builds") / folder.name, temporary)
+    os.replace(temporary, current)
+    _fsync(exports_dir)
+    builds = sorted(p for p in (exports_dir / "builds").iterdir() if p.is_dir())
+    for old in builds[:-KEEP_EXPORT_BUILDS]:
+        if old.name != folder.name:
+            shutil.rmtree(old, ignore_errors=True)
+    return current
+
+
+def publish(
+    working: Path,
+    serving: Path,
+    build_id: str,
+    *,
+    exports_dir: Path | None = None,
+    warnings: list | None = None,
+    quality: object | None = None,
+    dbt_args: list[str] | None = None,
+    now: dt.datetime | None = None,
+) -> PublishResult:
+    """Publish the published schemas of `working` to `serving` (and the exports), atomically.
+
+    `warnings` are health.BuildWarning and `quality` a validate.QualityReport; both are recorded
+    in the serving file's `publish` schema so the summary and reports can show them.
+    """
+    now = now or dt.datetime.now(dt.UTC)
+    serving.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(serving)
+    previous_id, _ = previous_build(serving)
+    temporary = serving.with_name(f".{serving.name}.{build_id}.tmp")
+    result = PublishResult(build_id, serving, None, previous_build_id=previous_id)
+    staged_exports: Path | None = None
+    try:
+        con = duckdb.connect()
+        try:
+            con.execute(f"attach {_literal(str(temporary))} as serving").fetchall()
+            con.execute(f"attach {_literal(str(working))} as working (read_only)").fetchall()
+            result.table_rows = _copy_published_schemas(con)
+            tables = getattr(quality, "tables", []) or []
+            docs = getattr(quality, "docs_index", None)
+            build = {
+                "build_id": build_id,
+                "published_at": now.replace(tzinfo=None),
+                "as_of_date": _as_of_date(con),
+                "working_database": str(working),
+                "dbt_args": " ".join(dbt_args or []),
+                "expectations_evaluated": sum(t.evaluated for t in tables),
+                "tables_validated": len(tables),
+                "data_docs": str(docs) if docs else None,
+                "exports": str(exports_dir / "builds" / build_id) if exports_dir else None,
+            }
+            rows = {
+                "table_row_counts": [
+                    (build_id, *relation.split(".", 1), n) for relation, n in result.table_rows.items()
+                ],
+                "warnings": [(build_id, w.kind, w.subject, w.message) for w in warnings or []],
+                "quality_results": [
+                    (
+                        build_id,
+                        *t.relation.split(".", 1),
+                        t.rows,
+                        t.sampled_rows if t.sampled_rows is not None else t.rows,
+                        t.evaluated,
+                        len(t.failures),
+                    )
+                    for t in tables
+                ],
+                "quarantine_counts": _quarantine_counts(con, build_id),
+            }
+            _write_meta(con, serving, build, rows)
+            con.execute("detach working").fetchall()
+            con.execute("detach serving").fetchall()  # checkpoints: no WAL left beside the file
+        finally:
+            con.close()
+        if exports_dir is not None:
+            staged_exports = exports_dir / "builds" / build_id
+            _publish_exports(working, exports_dir, build_id)
+        _fsync(temporary)
+        os.replace(temporary, serving)
+        _fsync(serving.parent)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        Path(f"{temporary}.wal").unlink(missing_ok=True)
+        if staged_exports is not None:
+            shutil.rmtree(staged_exports, ignore_errors=True)
+        raise
+    if staged_exports is not None:
+        result.exports = _point_current(exports_dir, staged_exports)
+    return result

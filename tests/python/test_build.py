@@ -1,0 +1,195 @@
+"""`lifecycle build` end to end on a built warehouse: dbt -> Great Expectations -> publish.
+
+The working file is a copy of the session's built warehouse, and dbt runs with `--select
+kpi_daily` (one model and its tests) so each build costs seconds, while validation and publish
+run on every table, as in a full build. The kill test runs a real full build in another process
+and kills it half-way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import query
+from test_publish import start_reader
+
+from lifecycle.cli import main
+
+pytestmark = pytest.mark.e2e
+
+QUICK = ["--select", "kpi_daily"]
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def build(working: Path, *dbt_args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["build", "--database", str(working), *dbt_args])
+    return code, out.getvalue(), err.getvalue()
+
+
+def served_build(serving: Path) -> str:
+    return query(serving, "select build_id from publish.builds order by published_at desc limit 1")[0][0]
+
+
+@pytest.fixture(scope="module")
+def published(built_warehouse, tmp_path_factory):
+    """A working copy of the built warehouse and its first published build."""
+    root = tmp_path_factory.mktemp("wap")
+    working = root / "warehouse.duckdb"
+    shutil.copy(built_warehouse, working)
+    code, out, err = build(working, *QUICK)
+    assert code == 0, err + out
+    return working, root / "serving" / "warehouse.duckdb", root / "serving" / "exports", out
+
+
+def test_build_validates_publishes_and_summarizes(published):
+    working, serving, exports, out = published
+    assert "Great Expectations:" in out and " 0 failed" in out
+    assert "published build" in out and "warehouse summary" in out and "warnings" in out
+    build_id = served_build(serving)
+    # the serving copy holds the published schemas with the working file's rows
+    for relation in ("marts.customer_profiles", "marts.kpi_daily", "audiences.audience_memberships"):
+        assert query(serving, f"select count(*) from {relation}") == query(
+            working, f"select count(*) from {relation}"
+        )
+    schemas = {r[0] for r in query(serving, "select distinct table_schema from information_schema.tables")}
+    assert schemas == {"marts", "audiences", "reference", "publish"}
+    # every public table was validated and passed
+    results = query(
+        serving, "select table_schema, table_name, expectations, failed from publish.quality_results"
+    )
+    validated = {f"{s}.{t}" for s, t, _, _ in results}
+    assert {
+        "raw.orders",
+        "marts.customer_profiles",
+        "marts.purchase_predictions",
+        "audiences.audience_vip_loyal",
+    } <= validated
+    assert all(n > 0 and failed == 0 for _, _, n, failed in results)
+    # the exports belong to the same build
+    manifest = json.loads((exports / "current" / "manifest.json").read_text())
+    assert manifest["build_id"] == build_id
+    assert (exports / "current" / "audience_vip_loyal__google_upload.csv").exists()
+    # Data Docs were written for this build
+    docs = Path(query(serving, "select data_docs from publish.builds")[0][0])
+    assert docs.exists() and "marts.customer_profiles" in "".join(
+        p.read_text(errors="ignore") for p in docs.parent.rglob("*.html")
+    )
+
+
+def test_a_broken_mart_fails_the_build_and_leaves_serving_untouched(published, built_warehouse):
+    working, serving, exports, _ = published
+    before, before_id = digest(serving), served_build(serving)
+    current = os.readlink(exports / "current")
+    # a fan-out join: some customers twice
+    import duckdb
+
+    con = duckdb.connect(str(working))
+    con.execute(
+        "insert into marts.customer_lifecycle select * from marts.customer_lifecycle limit 5"
+    ).fetchall()
+    con.close()
+    try:
+        code, out, err = build(working, *QUICK)
+    finally:
+        shutil.copy(built_warehouse, working)
+    assert code == 1
+    assert "gate 2, Great Expectations" in err and f"still serves build {before_id}" in err
+    failed = [line for line in out.splitlines() if "FAILED" in line]
+    assert failed and all("marts.customer_lifecycle" in line for line in failed), failed
+    assert any("column_values_to_be_unique(customer_key)" in line for line in failed)
+    assert any("table_row_count_to_equal" in line for line in failed)
+    assert digest(serving) == before
+    assert os.readlink(exports / "current") == current
+
+
+def test_a_reader_process_keeps_working_while_a_build_publishes(published, tmp_path):
+    working, serving, _, _ = published
+    first_id = served_build(serving)
+    profiles = query(serving, "select count(*), sum(revenue) from marts.customer_profiles")[0]
+    stop = tmp_path / "stop"
+    reader = start_reader(serving, stop)
+    try:
+        code, out, err = build(working, *QUICK)
+    finally:
+        stop.touch()
+        reader_out, reader_err = reader.communicate(timeout=120)
+    assert code == 0, err + out
+    assert reader.returncode == 0, reader_err
+    lines = reader_out.splitlines()
+    held = {line for line in lines if line.startswith("held")}
+    assert held == {f"held {first_id} {profiles[0]} {profiles[1]}"}
+    new_id = served_build(serving)
+    assert new_id != first_id and lines[-1] == f"fresh {new_id}"
+
+
+def test_a_build_killed_half_way_leaves_the_previous_build_served(published, tmp_path):
+    working, serving, exports, _ = published
+    before_id = served_build(serving)
+    before = query(serving, "select count(*), sum(revenue) from marts.customer_profiles")[0]
+    current = os.readlink(exports / "current")
+    # new data with other numbers, so a wrongly published copy would show them
+    from lifecycle.generate import generate
+    from lifecycle.ingest import ingest
+
+    other = tmp_path / "other"
+    generate(other, customers=300, months=12, seed=11, progress=False)
+    ingest(other, database=working)
+    stop = tmp_path / "stop"
+    reader = start_reader(serving, stop)
+    build_process = subprocess.Popen(
+        [sys.executable, "-m", "lifecycle.cli", "build", "--database", str(working)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    seen = []
+    try:
+        for line in build_process.stdout:
+            seen.append(line)
+            if "START" in line and "customer_profiles" in line:
+                break  # half-way through the dbt build: the marts are being rebuilt
+        else:
+            pytest.fail("the build ended before reaching customer_profiles:\n" + "".join(seen[-30:]))
+        os.killpg(build_process.pid, signal.SIGKILL)
+    finally:
+        build_process.wait(timeout=60)
+        stop.touch()
+        reader_out, reader_err = reader.communicate(timeout=60)
+    assert build_process.returncode == -signal.SIGKILL
+    assert served_build(serving) == before_id
+    assert query(serving, "select count(*), sum(revenue) from marts.customer_profiles")[0] == before
+    assert os.readlink(exports / "current") == current
+    assert reader.returncode == 0, reader_err
+    assert {line for line in reader_out.splitlines() if line.startswith("held")} == {
+        f"held {before_id} {before[0]} {before[1]}"
+    }
+
+
+def test_a_warehouse_too_big_for_the_budget_is_validated_on_samples(built_warehouse):
+    from lifecycle.quality.validate import validate_warehouse
+
+    report = validate_warehouse(built_warehouse, None, max_cells=100_000)
+    assert report.success, report.format()
+    sampled = {t.relation: t for t in report.tables if t.sampled_rows is not None}
+    # raw.events (~65,000 rows x 5 columns) does not fit, a small mart does
+    assert "raw.events" in sampled and "marts.kpi_monthly" not in sampled
+    events = sampled["raw.events"]
+    assert events.sampled_rows == 100_000 // 5 < events.rows
+    assert "column_values_to_be_unique" in events.left_to_dbt
+    assert "sampled raw.events: 20,000 of" in report.format()
