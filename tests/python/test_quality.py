@@ -189,7 +189,9 @@ def kpi_daily(days: int = 3, **changes) -> pd.DataFrame:
             "revenue": [100.0] * days,
             "orders": [2] * days,
             "new_customers": [1] * days,
-            "active_customers": [2] * days,
+            "buyers": [2] * days,
+            "customers": [40] * days,
+            "active_customers": [30] * days,
             "sessions": [50] * days,
             "emails_sent": [10] * days,
             "conversion_rate": [4.0] * days,
@@ -219,9 +221,14 @@ def test_kpis_that_stop_before_as_of_fail_freshness(runner):
     )
 
 
-def test_more_active_customers_than_orders_fails(runner):
-    found = failures(runner, "marts.kpi_daily", kpi_daily(active_customers=[2, 3, 2]))
-    only_failure(found, "column_pair_values_a_to_be_greater_than_b(orders, active_customers", "1 of 3")
+def test_more_buyers_than_orders_fails(runner):
+    found = failures(runner, "marts.kpi_daily", kpi_daily(buyers=[2, 3, 2]))
+    only_failure(found, "column_pair_values_a_to_be_greater_than_b(orders, buyers", "1 of 3")
+
+
+def test_more_active_customers_than_customers_fails(runner):
+    found = failures(runner, "marts.kpi_daily", kpi_daily(active_customers=[30, 41, 30]))
+    only_failure(found, "column_pair_values_a_to_be_greater_than_b(customers, active_customers", "1 of 3")
 
 
 def test_conversion_rate_above_100_fails(runner):
@@ -340,6 +347,7 @@ def raw_orders(**changes) -> pd.DataFrame:
         {
             "_raw_row_id": list(range(1, n + 1)),
             "_loaded_at": pd.to_datetime(["2026-11-25 09:00"] * n),
+            "_ingest_id": ["delivery-1"] * n,
             "order_id": [str(i) for i in range(n)],
             "ordered_at": ["2026-09-30 10:00:00"] * n,
             "total_amount": ["9.99"] * n,
@@ -393,3 +401,50 @@ def test_a_frame_over_the_budget_is_a_repeatable_sample(tmp_path):
     again, _, _ = fetch_frame(con, "marts.t", ["a", "b"], max_cells=200)
     assert sorted(first["a"]) == sorted(again["a"]) and first["a"].nunique() == 100
     assert (first["b"] == 2 * first["a"]).all()  # whole rows, not columns sampled apart
+
+
+def customer_rfm(**changes) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {
+            "customer_key": ["k1", "k2", "k3", "k4"],
+            "rfm_segment": ["Champions", "Hibernating", "New", "Prospects"],
+            "rfm_score": ["555", "111", "513", None],
+            "recency_days": [3, 400, 5, None],
+            "frequency": [9, 1, 1, 0],
+            "monetary": [900.0, 20.0, 35.0, 0.0],
+            "recency_score": [5, 1, 5, None],
+            "frequency_score": [5, 1, 1, None],
+            "monetary_score": [5, 1, 3, None],
+            "as_of_date": pd.to_datetime([AS_OF] * 4),
+            "last_order_at": pd.to_datetime(["2026-09-27", "2025-08-26", "2026-09-25", None]),
+        }
+    )
+    for column, values in changes.items():
+        frame[column] = values
+    return frame
+
+
+def test_rfm_buyers_need_scores_prospects_do_not(runner):
+    assert failures(runner, "marts.customer_rfm", customer_rfm()) == []
+    found = failures(runner, "marts.customer_rfm", customer_rfm(frequency_score=[5, None, 1, None]))
+    only_failure(found, "values_to_not_be_null(frequency_score", "1 of 3")
+    found = failures(
+        runner, "marts.customer_rfm", customer_rfm(rfm_segment=["Champions", "Sleepy", "New", "Prospects"])
+    )
+    only_failure(found, "values_to_be_in_set(rfm_segment", "Sleepy")
+
+
+def test_a_funnel_that_grows_fails(runner):
+    frame = pd.DataFrame(
+        {
+            "funnel_month": pd.to_datetime(["2026-09-01"] * 3),
+            "funnel_stage": ["awareness", "desire", "intent"],
+            "stage_number": [1, 2, 3],
+            "customers_reached": [100, 60, 70],
+            "customers_with_signal": [100, 50, 70],
+            "customers_at_previous_stage": [100, 100, 60],
+            "conversion_rate": [100.0, 60.0, 100.0],
+        }
+    )
+    found = failures(runner, "marts.marketing_funnel", frame)
+    only_failure(found, "customers_at_previous_stage, customers_reached", "1 of 3")

@@ -47,9 +47,14 @@ def key(*columns: str) -> list:
     return checks
 
 
-def not_null(*columns: str, mostly: float | None = None, why: str = "required value") -> list:
-    """Columns without nulls (or with at least a `mostly` share of non-null values)."""
+def not_null(
+    *columns: str, mostly: float | None = None, why: str = "required value", where: object | None = None
+) -> list:
+    """Columns without nulls (or with at least a `mostly` share of non-null values); `where` is a
+    GX row condition."""
     extra = {} if mostly is None else {"mostly": mostly}
+    if where is not None:
+        extra["row_condition"] = where
     return [E.ExpectColumnValuesToNotBeNull(column=c, notes=why, **extra) for c in columns]
 
 

@@ -168,8 +168,11 @@ def _predictions(task: str, f: Facts) -> list:
 def raw_contract(table: str) -> list:
     """The raw landing zone as ingest leaves it: load columns set, required columns mostly there."""
     spec = load_contract()[table]
-    row_id, _source_file, loaded_at = LOAD_COLUMNS
-    checks = [*key(row_id), *not_null(loaded_at, why="set by ingest for every row")]
+    row_id, _source_file, loaded_at, ingest_id = LOAD_COLUMNS
+    checks = [
+        *key(row_id),
+        *not_null(loaded_at, ingest_id, why="set by ingest for every row (one ingest id per delivery)"),
+    ]
     checks += not_null(
         *spec.required_columns,
         mostly=1 - RAW_MAX_NULL_SHARE,
@@ -241,7 +244,7 @@ def customer_lifecycle(f: Facts) -> list:
     return checks
 
 
-@suite("marts.customer_lifecycle_history")
+@suite("marts.customer_lifecycle_history", "marts.customer_lifecycle_history_weekly")
 def customer_lifecycle_history(f: Facts) -> list:
     checks = [
         *rows(1),
@@ -273,12 +276,19 @@ def customer_lifecycle_transitions(f: Facts) -> list:
 # --- cohorts and KPIs ---------------------------------------------------------------------------
 
 
-@suite("marts.cohort_retention")
+@suite(
+    "marts.cohort_retention",
+    "marts.cohort_retention_by_acquisition_source",
+    "marts.cohort_retention_by_first_order_discount",
+)
 def cohort_retention(f: Facts) -> list:
     checks = [
-        *key("cohort_month", "months_since_first_order"),
+        *not_null("cohort_month", "months_since_first_order"),
         *non_negative("months_since_first_order", "customers_retained", "orders", "revenue"),
-        *between("cohort_customers", low=1, why="a cohort has customers"),
+        *at_least("cumulative_revenue", "revenue", why="cumulative revenue includes this month's"),
+        # a cohort whose only buyers asked to be deleted keeps its orders and revenue (they
+        # reconcile with staging) but counts no customers
+        *non_negative("cohort_customers"),
         *at_least("cohort_customers", "customers_retained", why="retained customers are cohort members"),
         *percentage("retention_rate"),
     ]
@@ -300,7 +310,8 @@ def kpi_daily(f: Facts) -> list:
         *rows(1),
         *key("kpi_date"),
         *non_negative("revenue", "orders", "new_customers", "active_customers", "sessions", "emails_sent"),
-        *at_least("orders", "active_customers", why="each active customer placed an order that day"),
+        *at_least("orders", "buyers", why="each buyer placed an order that day"),
+        *at_least("customers", "active_customers", why="active customers are customers"),
         *percentage(*SESSION_PERCENTAGES),
         # clicks without a tracked open are possible (image blocking): no upper bound either
         *non_negative(*EMAIL_RATES, "click_to_open_rate"),
@@ -428,6 +439,145 @@ def model_calibration(f: Facts) -> list:
         *between("decile", low=1, high=10, why="deciles 1-10"),
         *probability("mean_predicted", "observed_rate"),
         *non_negative("customers"),
+    ]
+
+
+# --- segments, funnel, engagement ----------------------------------------------------------------
+
+RFM_SEGMENTS = [
+    "Champions",
+    "Loyal",
+    "Potential Loyalist",
+    "New",
+    "Promising",
+    "Need Attention",
+    "About to Sleep",
+    "At Risk",
+    "Cannot Lose Them",
+    "Hibernating",
+    "Prospects",
+]
+PERSONAS = ["bargain_hunter", "brand_loyalist", "impulse_buyer", "innovator", "value_shopper"]
+FUNNEL_STAGES = ["awareness", "desire", "intent", "decision", "action", "loyalty"]
+
+
+@suite("marts.customer_rfm")
+def customer_rfm(f: Facts) -> list:
+    buyer = Col("rfm_segment") != "Prospects"
+    checks = [
+        *key("customer_key"),
+        *not_null("rfm_segment"),
+        *accepted("rfm_segment", RFM_SEGMENTS, why="the published (R, F) segment map, or Prospects"),
+        *between(
+            "recency_score", "frequency_score", "monetary_score", low=1, high=5, why="quintile scores 1-5"
+        ),
+        *not_null("recency_score", "frequency_score", "monetary_score", where=buyer),
+        *non_negative("recency_days", "frequency", "monetary"),
+        *_as_of("as_of_date", f),
+        *_not_future(f, "last_order_at"),
+    ]
+    if f.profiles is not None:
+        checks += rows_equal(f.profiles, why="one row per person in customer_profiles")
+    return checks
+
+
+@suite("marts.customer_personas")
+def customer_personas(f: Facts) -> list:
+    return [
+        *key("customer_key"),
+        *accepted("persona", PERSONAS),
+        *not_null("has_enough_history"),
+        *probability("discount_order_share", "early_adopter_share", "top_brand_share"),
+        *non_negative("orders", "branded_units", "avg_hours_view_to_purchase", "price_index"),
+    ]
+
+
+@suite("marts.marketing_funnel")
+def marketing_funnel(f: Facts) -> list:
+    checks = [
+        *key("funnel_month", "funnel_stage"),
+        *accepted("funnel_stage", FUNNEL_STAGES, why="the six stages of the marketing cycle"),
+        *between("stage_number", low=1, high=6, why="stages 1-6"),
+        *non_negative("customers_reached", "customers_with_signal", "customers_at_previous_stage"),
+        *at_least("customers_at_previous_stage", "customers_reached", why="a funnel never grows"),
+        *percentage("conversion_rate"),
+    ]
+    if f.as_of_date is not None:
+        checks += not_after("funnel_month", moment=f.as_of_date, why="no month after as_of_date")
+    return checks
+
+
+@suite("marts.customer_lifecycle_flow_matrix")
+def customer_lifecycle_flow_matrix(f: Facts) -> list:
+    checks = [
+        *key("period_end", "from_stage"),
+        *non_negative("customers", "customers_moved", *(f"to_{stage}" for stage in STAGES)),
+        *at_least("customers", "customers_moved", why="movers are among the stage's customers"),
+    ]
+    if f.as_of_date is not None:
+        checks += not_after("period_end", moment=f.as_of_date, why="no period after as_of_date")
+    return checks
+
+
+@suite("marts.customer_channel_engagement")
+def customer_channel_engagement(f: Facts) -> list:
+    checks = [
+        *key("customer_key", "channel", "engagement_month"),
+        *accepted("channel", CHANNELS),
+        *non_negative("sends", "deliveries", "opens", "clicks", "engagements"),
+        *non_negative("unsubscribes", "bounces", "complaints"),
+    ]
+    if f.as_of_date is not None:
+        checks += not_after("engagement_month", moment=f.as_of_date, why="no month after as_of_date")
+    return checks
+
+
+@suite("marts.journey_performance")
+def journey_performance(f: Facts) -> list:
+    return [
+        *key("journey"),
+        *non_negative("campaigns", "treated_members", "holdout_members", "sends", "deliveries"),
+        *non_negative("treated_converters", "attributed_orders", "attributed_revenue"),
+        *at_least("treated_members", "treated_converters", why="converters are members"),
+        *probability("treated_conversion_rate", "uplift_p_value"),
+        *at_least("uplift_ci_high", "uplift_ci_low", why="an interval's upper end is above its lower"),
+    ]
+
+
+# --- model diagnostics and data quality ------------------------------------------------------------
+
+
+@suite("marts.model_roc_curve")
+def model_roc_curve(f: Facts) -> list:
+    return [
+        *key("task", "model", "point_number"),
+        *accepted("task", ["purchase", "churn"]),
+        *accepted("model_role", ["chosen", "candidate", "baseline"]),
+        *probability("false_positive_rate", "true_positive_rate"),
+        *non_negative("true_positives", "false_positives"),
+    ]
+
+
+@suite("marts.model_calibration_curve")
+def model_calibration_curve(f: Facts) -> list:
+    return [
+        *key("task", "model", "decile"),
+        *accepted("model_role", ["chosen", "candidate", "baseline"]),
+        *between("decile", low=1, high=10, why="deciles 1-10"),
+        *probability("mean_predicted", "observed_rate"),
+        *non_negative("customers"),
+    ]
+
+
+@suite("marts.data_quality_summary")
+def data_quality_summary(f: Facts) -> list:
+    return [
+        *rows(1, why="at least the orders source is counted"),
+        *key("source_table", "row_outcome"),
+        *non_negative("row_count"),
+        *at_least("source_rows", "row_count", why="an outcome's rows are among its source's rows"),
+        *percentage("percent_of_source_rows"),
+        *not_null("is_quarantined"),
     ]
 
 
