@@ -424,12 +424,20 @@ def summarize_build(step: dict) -> dict:
     }
 
 
-def run_scale(customers: int, work: Path, head_to_head: bool) -> dict:
-    """Every step at one scale; returns the result line."""
-    if work.exists():
-        shutil.rmtree(work)
-    work.mkdir(parents=True)
+def run_scale(customers: int, work: Path, head_to_head: bool, reuse_data: bool = False) -> dict:
+    """Every step at one scale; returns the result line. With `reuse_data`, the deliveries a
+    previous run left in `work` (--keep) are built again instead of generated anew (their
+    generate and split timings are the recorded ones)."""
     shop, base, day = work / "shop", work / "base", work / "day"
+    deliveries = work / "deliveries.json"
+    reused = reuse_data and deliveries.exists()
+    if reused:
+        for path in work.iterdir():
+            if path not in (base, day, deliveries):
+                shutil.rmtree(path) if path.is_dir() else path.unlink()
+    elif work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True, exist_ok=True)
     database = work / "warehouse.duckdb"
     target = work / "target"
     report_file = work / "quality_report.pickle"
@@ -446,9 +454,15 @@ def run_scale(customers: int, work: Path, head_to_head: bool) -> dict:
         "load_before": load_average(),
     }
     steps: dict[str, dict] = {}
-    steps["generate"] = run_step("generate", work, out=str(shop), customers=customers)
-    steps["split"] = run_step("split", work, shop=str(shop), base=str(base), day=str(day))
-    shutil.rmtree(shop)  # the two deliveries hold every row
+    if reused:
+        steps.update(json.loads(deliveries.read_text(encoding="utf-8")))
+        print("  generate, split: reusing the deliveries of a previous run", flush=True)
+    else:
+        steps["generate"] = run_step("generate", work, out=str(shop), customers=customers)
+        steps["split"] = run_step("split", work, shop=str(shop), base=str(base), day=str(day))
+        shutil.rmtree(shop)  # the two deliveries hold every row
+        deliveries.write_text(json.dumps({k: steps[k] for k in ("generate", "split")}), encoding="utf-8")
+    result["reused_data"] = reused
     # the base is loaded at the start of the last day, the day at its end: no row of either is
     # later than its load (only the generator's deliberate future timestamps)
     steps["ingest"] = run_step(
@@ -666,7 +680,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--work", default=os.environ.get("BENCH_WORK", "/tmp/lifecycle-bench"), help="scratch folder"
     )
-    parser.add_argument("--keep", action="store_true", help="keep the last scale's files and warehouse")
+    parser.add_argument("--keep", action="store_true", help="keep each scale's files and warehouse")
+    parser.add_argument(
+        "--reuse-data",
+        action="store_true",
+        help="build the deliveries a --keep run left instead of generating",
+    )
     parser.add_argument("--no-head-to-head", action="store_true", help="skip the lifetimes comparisons")
     parser.add_argument("--report-only", action="store_true", help="only rewrite docs/benchmarks.md")
     parser.add_argument("--step", help=argparse.SUPPRESS)
@@ -680,7 +699,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.report_only:
         work = Path(args.work)
         for customers in parse_scales(args.scales):
-            result = run_scale(customers, work / f"c{customers}", not args.no_head_to_head)
+            result = run_scale(customers, work / f"c{customers}", not args.no_head_to_head, args.reuse_data)
             with RESULTS.open("a", encoding="utf-8") as f:
                 f.write(json.dumps(result, default=str) + "\n")
             write_report()  # after each scale: a long run shows its progress
