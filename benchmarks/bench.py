@@ -268,7 +268,12 @@ def summary_mismatches(sql, lifetimes) -> dict[str, int]:
     (a frame with customer_key) and lifetimes' (indexed by customer), plus customers only in one."""
     import numpy as np
 
-    joined = sql.set_index("customer_key").join(lifetimes, how="outer", lsuffix="_sql", rsuffix="_lt")
+    joined = sql.merge(
+        lifetimes.rename_axis("customer_key").reset_index(),
+        on="customer_key",
+        how="outer",
+        suffixes=("_sql", "_lt"),
+    )
     out = {"only_in_one": int(joined[["frequency_sql", "frequency_lt"]].isna().any(axis=1).sum())}
     for column, rtol in (("frequency", 0), ("recency", 0), ("T", 0), ("monetary_value", MONETARY_RTOL)):
         a = joined[f"{column}_sql"].to_numpy(dtype=float)

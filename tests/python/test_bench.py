@@ -1,0 +1,198 @@
+"""The benchmark harness (benchmarks/bench.py): the split into base + last day loses and moves no
+row, steps run in a child process with their peak RSS, the head-to-head comparison finds real
+differences, and docs/benchmarks.md renders what was measured. The benchmark itself is `make
+bench`, not part of the test suite."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+LAST_DAY = dt.date(2026, 9, 30)
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("bench", ROOT / "benchmarks" / "bench.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory) -> Path:
+    from lifecycle.generate import generate
+
+    out = tmp_path_factory.mktemp("bench-shop")
+    generate(out, customers=300, months=6, seed=5, end_date=LAST_DAY.isoformat(), file_format="parquet",
+             progress=False)  # fmt: skip
+    return out
+
+
+@pytest.fixture(scope="module")
+def split(bench, shop, tmp_path_factory) -> tuple[Path, Path, dict]:
+    out = tmp_path_factory.mktemp("bench-split")
+    result = bench.run_step("split", out, shop=str(shop), base=str(out / "base"), day=str(out / "day"))
+    return out / "base", out / "day", result
+
+
+def _rows(path: Path) -> list[tuple]:
+    return duckdb.sql(f"select * from read_parquet('{path}') order by all").fetchall()
+
+
+def test_split_puts_every_row_in_exactly_one_delivery(split, shop):
+    base, day, result = split
+    assert result["ok"] and result["exit_code"] == 0
+    assert result["peak_rss_mb"] > 20  # the child's own high-water mark (a Python with DuckDB)
+    for table, (base_rows, day_rows) in result["rows"].items():
+        original = _rows(shop / f"{table}.parquet")
+        together = sorted(_rows(base / f"{table}.parquet") + _rows(day / f"{table}.parquet"), key=repr)
+        assert sorted(original, key=repr) == together, table
+        assert base_rows + day_rows == len(original)
+    # the last day is a small, non-empty delivery of the big tables
+    assert 0 < result["rows"]["events"][1] < result["rows"]["events"][0] / 20
+    assert result["rows"]["orders"][1] > 0
+
+
+def test_split_cuts_at_the_start_of_the_last_day(split):
+    base, day, _ = split
+
+    def times(folder: Path, table: str, column: str) -> list:
+        return duckdb.sql(
+            f"select cast(try_cast(trim({column}) as timestamptz) as timestamp) as t"
+            f" from read_parquet('{folder / table}.parquet')"
+        ).fetchall()
+
+    cut = dt.datetime.combine(LAST_DAY, dt.time())
+    day_times = [t for (t,) in times(day, "events", '"timestamp"')]
+    assert day_times and all(t is not None and t >= cut for t in day_times)
+    assert all(t is None or t < cut for (t,) in times(base, "events", '"timestamp"'))
+    # an order line goes with its order
+    lines = duckdb.sql(
+        f"select count(*) from read_parquet('{day / 'order_items'}.parquet') as i"
+        f" where i.order_id not in (select order_id from read_parquet('{day / 'orders'}.parquet'))"
+    ).fetchall()[0][0]
+    assert lines == 0
+
+
+def test_lifetimes_summary_counts_purchase_days(bench):
+    transactions = pd.DataFrame(
+        {
+            "customer_key": ["a", "a", "a", "b"],
+            "ordered_at": pd.to_datetime(
+                ["2026-01-01 09:00", "2026-01-05 10:00", "2026-01-05 18:00", "2026-01-20 12:00"]
+            ),
+            "total_amount": [10.0, 4.0, 6.0, 7.0],
+        }
+    )
+    got = bench.lifetimes_summary(transactions, dt.date(2026, 1, 31))
+    # a: purchase days Jan 1 and Jan 5 -> one repeat day worth 4 + 6, first day 30 days before
+    assert got.loc["a"].to_dict() == {"frequency": 1, "recency": 4, "T": 30, "monetary_value": 10}
+    assert got.loc["b"].to_dict() == {"frequency": 0, "recency": 0, "T": 11, "monetary_value": 0}
+
+
+def test_summary_mismatches_finds_each_kind_of_difference(bench):
+    lifetimes = pd.DataFrame(
+        {"frequency": [1.0, 0.0], "recency": [4.0, 0.0], "T": [30.0, 11.0], "monetary_value": [10.0, 0.0]},
+        index=pd.Index(["a", "b"], name="customer_key"),
+    )
+    sql = lifetimes.reset_index()
+    assert set(bench.summary_mismatches(sql, lifetimes).values()) == {0}
+    changed = sql.assign(recency=[5.0, 0.0], monetary_value=[10.0 + 1e-6, 0.0])
+    got = bench.summary_mismatches(changed, lifetimes)
+    assert got == {"only_in_one": 0, "frequency": 0, "recency": 1, "T": 0, "monetary_value": 1}
+    extra = pd.concat([sql, sql.head(1).assign(customer_key="c")])
+    assert bench.summary_mismatches(extra, lifetimes)["only_in_one"] == 1
+
+
+def test_bgnbd_fits_agree_weighted_and_per_customer(bench):
+    from lifetimes.datasets import load_cdnow_summary
+
+    from lifecycle.modelling.btyd import fit_bgnbd
+
+    summary = load_cdnow_summary().reset_index().rename(columns={"ID": "customer_key"})
+    summary = summary.rename(columns={"x": "frequency", "t_x": "recency"}).assign(monetary_value=0.0)
+    weighted = fit_bgnbd(summary).params
+    plain = bench.bgnbd_per_customer(summary)
+    assert bench.max_relative_difference(weighted, plain) < bench.PARAMETER_RTOL
+    assert bench.max_relative_difference({**plain, "r": plain["r"] * 1.01}, plain) == pytest.approx(0.01)
+
+
+def test_node_timings_and_slowest_models(bench):
+    run_results = {
+        "results": [
+            {"unique_id": "model.lifecycle.slow", "status": "success", "execution_time": 9.5},
+            {"unique_id": "model.lifecycle.fast", "status": "success", "execution_time": 0.5},
+            {"unique_id": "test.lifecycle.unique_slow_id.abc", "status": "fail", "execution_time": 20.0},
+        ]
+    }
+    nodes = bench.node_timings(run_results)
+    summary = bench.summarize_build({"nodes": nodes, "seconds": 30.0, "peak_rss_mb": 100})
+    assert summary["slowest_models"] == [["slow", 9.5], ["fast", 0.5]]
+    assert summary["seconds_by_resource_type"] == {"model": 10.0, "test": 20.0}
+    assert summary["failed_nodes"] == ["unique_slow_id.abc"]
+
+
+def _result(customers: int, head_to_head: dict | None = None) -> dict:
+    step = {"seconds": 12.0, "peak_rss_mb": 2048}
+    build = {
+        **step,
+        "slowest_models": [["int_events_resolved", 100.0]],
+        "seconds_by_resource_type": {"model": 90},
+    }
+    steps = {
+        name: dict(step)
+        for name in ("generate", "split", "ingest", "full_validate", "full_publish", "ingest_day",
+                     "incremental_validate", "incremental_publish")
+    }  # fmt: skip
+    steps |= {"full_build": dict(build, seconds=3600.0), "incremental_build": dict(build, seconds=90.0)}
+    if head_to_head:
+        steps["head_to_head"] = head_to_head
+    return {
+        "customers": customers,
+        "raw_rows": 65_000_000,
+        "raw_rows_last_day": 180_000,
+        "steps": steps,
+        "peak_rss_mb": 9 * 1024,
+        "load_before": 2.0,
+        "load_after": 3.5,
+        "ok": True,
+        "started_at": "2026-11-25T12:00:00Z",
+        "settings": {"LIFECYCLE_MEMORY_LIMIT": "8GB"},
+        "machine": {"cpu_count": 2, "memory_gib": 23.5, "platform": "Linux", "python": "3.11", "duckdb": "2",
+                    "dbt": "1.11"},
+    }  # fmt: skip
+
+
+def test_markdown_shows_the_latest_result_of_each_scale(bench, tmp_path):
+    head_to_head = {
+        "orders": 2_000_000, "customers": 700_000, "sql_summary_s": 0.5, "lifetimes_summary_s": 5.0,
+        "summary_ratio": 10.0, "summary_mismatches": {"only_in_one": 0, "frequency": 0},
+        "bgnbd_distinct_rows": 90_000, "bgnbd_weighted_s": 1.0, "bgnbd_per_customer_s": 6.0,
+        "bgnbd_ratio": 6.0, "bgnbd_max_rel_diff": 2e-9,
+    }  # fmt: skip
+    older = _result(1_000_000) | {"raw_rows": 1}
+    results = bench.latest_per_scale([older, _result(10_000), _result(1_000_000, head_to_head)])
+    assert [r["customers"] for r in results] == [10_000, 1_000_000]
+    text = bench.render_markdown(results)
+    assert "2 cores, 23.5 GiB memory" in text
+    assert "| 1,000,000 | 65,000,000 | 12 s | 12 s | 60 min |" in text
+    assert "| 9.0 GiB | 2.0 / 3.5 |" in text
+    assert "int_events_resolved 1.7 min" in text
+    assert (
+        "| 1,000,000 | 2,000,000 | 500 ms | 5.0 s | 10x | none | 700,000 (90,000) | 1.0 s | 6.0 s | 6x"
+        in text
+    )
+    failed = _result(100_000, head_to_head | {"lifetimes_error": "TypeError: boom"})
+    assert "| failed | - | TypeError: boom |" in bench.render_markdown([failed])
+
+
+def test_parse_scales(bench):
+    assert bench.parse_scales("10000, 100k,1M") == [10_000, 100_000, 1_000_000]
+
