@@ -291,7 +291,7 @@ def ingest(
         if table.required and name not in files and not append:
             problems.append(f"{name}.csv: required file missing in {data_dir} (or {name}.parquet)")
     sources: dict[str, _Source] = {}
-    check = duckdb.connect()
+    check = duckdb.connect(config=paths.duckdb_config(database))
     try:
         check.execute("set TimeZone = 'UTC'").fetchall()
         for name, path in files.items():
@@ -308,7 +308,7 @@ def ingest(
     # 2. write every raw table in one transaction
     database.parent.mkdir(parents=True, exist_ok=True)
     load = _Load(loaded_at=loaded_at, ingest_id=report.ingest_id, append=append)
-    con = duckdb.connect(str(database))
+    con = duckdb.connect(str(database), config=paths.duckdb_config(database))
     try:
         # text of Parquet TIMESTAMPTZ columns in UTC, whatever the machine's zone
         con.execute("set TimeZone = 'UTC'").fetchall()

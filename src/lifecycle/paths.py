@@ -43,3 +43,21 @@ def published_exports_dir(serving: Path | None = None) -> Path:
 def quality_dir(working: Path | None = None) -> Path:
     """Great Expectations context and Data Docs of the last build, beside the working file."""
     return (working or duckdb_path()).parent / "quality"
+
+
+# DuckDB memory limit when LIFECYCLE_MEMORY_LIMIT is unset; profiles.yml has the same default
+# (tests/python/test_bench.py holds the two together).
+DEFAULT_MEMORY_LIMIT = "4GB"
+
+
+def duckdb_config(database: Path | None = None) -> dict[str, str]:
+    """Settings for the package's own DuckDB connections (ingest, validation, publish), from the
+    environment profiles.yml reads for dbt: LIFECYCLE_MEMORY_LIMIT and LIFECYCLE_TEMP_DIR (where
+    operators larger than the limit spill; default `<database>.tmp`, DuckDB's own choice for a
+    file). Without a limit DuckDB takes 80% of the machine: ingesting a million customers
+    (a sort of 40M event rows) grew past 20 GB."""
+    database = database or duckdb_path()
+    return {
+        "memory_limit": os.environ.get("LIFECYCLE_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT),
+        "temp_directory": os.environ.get("LIFECYCLE_TEMP_DIR") or f"{database}.tmp",
+    }

@@ -196,3 +196,27 @@ def test_markdown_shows_the_latest_result_of_each_scale(bench, tmp_path):
 def test_parse_scales(bench):
     assert bench.parse_scales("10000, 100k,1M") == [10_000, 100_000, 1_000_000]
 
+
+def test_package_duckdb_settings_follow_the_profile(monkeypatch, tmp_path):
+    """Ingest, validation and publish connect to DuckDB themselves: the same memory limit and
+    spill folder as dbt's profile, from the same environment variables and defaults."""
+    from lifecycle import paths
+
+    profile = (ROOT / "profiles.yml").read_text(encoding="utf-8")
+    assert f"env_var('LIFECYCLE_MEMORY_LIMIT', '{paths.DEFAULT_MEMORY_LIMIT}')" in profile
+    assert "LIFECYCLE_TEMP_DIR" in profile
+    monkeypatch.delenv("LIFECYCLE_MEMORY_LIMIT", raising=False)
+    monkeypatch.delenv("LIFECYCLE_TEMP_DIR", raising=False)
+    database = tmp_path / "w.duckdb"
+    assert paths.duckdb_config(database) == {"memory_limit": "4GB", "temp_directory": f"{database}.tmp"}
+    monkeypatch.setenv("LIFECYCLE_MEMORY_LIMIT", "300MB")
+    monkeypatch.setenv("LIFECYCLE_TEMP_DIR", str(tmp_path / "spill"))
+    con = duckdb.connect(str(database), config=paths.duckdb_config(database))
+    try:
+        limit, spill = con.execute(
+            "select current_setting('memory_limit'), current_setting('temp_directory')"
+        ).fetchall()[0]
+    finally:
+        con.close()
+    assert limit.startswith("28") and "MiB" in limit  # DuckDB reports 300 MB as 286.1 MiB
+    assert spill == str(tmp_path / "spill")
