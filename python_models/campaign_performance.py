@@ -7,12 +7,13 @@ lifecycle.modelling.ab_tests (tested against scipy's chi-square test)."""
 import pandas as pd
 
 from lifecycle.modelling.ab_tests import compare_rates
+from lifecycle.modelling.frames import to_pandas
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    results = dbt.ref("int_campaign_variant_results").df()
-    campaigns = dbt.ref("stg_raw__campaigns").df()[
+    results = to_pandas(dbt.ref("int_campaign_variant_results"))
+    campaigns = to_pandas(dbt.ref("stg_raw__campaigns"))[
         ["campaign_id", "campaign_name", "journey", "channel", "cost"]
     ]
     rows = []
