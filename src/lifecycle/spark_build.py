@@ -173,7 +173,8 @@ def python_models(manifest: dict) -> list[dict]:
         if uid in done:
             return
         if uid in path:
-            raise SparkBuildError(f"Python models form a cycle: {' -> '.join(path + (uid,))}")
+            names = [nodes[u]["name"] for u in path + (uid,)]
+            raise SparkBuildError(f"Python models form a cycle: {' -> '.join(names)}")
         for parent in nodes[uid]["depends_on"]["nodes"]:
             if parent in nodes:
                 visit(parent, path + (uid,))
