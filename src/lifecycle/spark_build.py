@@ -1,18 +1,20 @@
-"""Build this dbt project on a local Spark (dbt-spark, `session` method) inside this process.
+"""Build this dbt project on Spark through dbt-spark's `session` method, inside this process.
 
 The session method runs dbt's SQL on a SparkSession in the same Python process, but it cannot run
 dbt Python models. So the build goes in three steps, all on one SparkSession:
 
-1. dbt builds every SQL model upstream of the Python models (and the seeds);
+1. dbt builds the seeds and every SQL model upstream of the Python models;
 2. this module runs each python_models/*.py `model(dbt, session)` itself, in dependency order,
    with a small stand-in `dbt` object (`ref()` gives Spark DataFrames, `config.get()` the YAML
    config dbt rendered) and writes the returned frame as the table dbt would have created;
-3. dbt builds the rest of the project with the Python models excluded.
+3. dbt builds the other seeds and SQL models; then `dbt test` runs every test.
 
 The Python models are the same files the DuckDB build runs: they read their inputs through
 `lifecycle.modelling.frames.to_pandas`, which accepts a DuckDB relation or a Spark DataFrame.
-On a real cluster (thrift/http/odbc methods, or dbt-databricks) dbt runs them natively and none
-of this is needed. pyspark and dbt-spark are the optional `spark` extra (`make test-spark`).
+On Databricks (dbt-databricks, or dbt-spark's http/odbc methods) dbt runs Python models natively
+and none of this is needed; against other Spark clusters dbt-spark cannot run them, and this
+module can (LIFECYCLE_SPARK_MASTER, LIFECYCLE_SPARK_CATALOG=hive). pyspark and dbt-spark are
+the optional `spark` extra (`make test-spark`).
 """
 
 from __future__ import annotations
