@@ -7,3 +7,13 @@
 {% macro average(expression) -%}
     cast(sum({{ expression }}) as double) / count({{ expression }})
 {%- endmacro %}
+
+
+{#- round() of a double, to the same bits on DuckDB and Spark. DuckDB rounds the binary value
+    scaled by 10^places (155.325 is 155.32499999999998..., so 155.32); Spark's round() rounds
+    the shortest decimal form of the double (155.325, so 155.33). Scaling, rounding to a whole
+    number (which both do alike) and scaling back is what DuckDB's round(x, places) does, so
+    DuckDB's results do not change. -#}
+{% macro round_double(expression, places) -%}
+    round(({{ expression }}) * {{ 10 ** places }}, 0) / {{ 10 ** places }}
+{%- endmacro %}

@@ -4,7 +4,7 @@ Used by the Spark parity test (tests/python/test_spark_parity.py): the same demo
 DuckDB and on Spark must give the same numbers. The queries are plain SQL that both engines run
 unchanged, and their results are read through `frames.to_pandas`, so both sides are converted
 alike. Integers must be equal, decimals and doubles equal within a relative 1e-6 (summation
-order differs between engines), text and timestamps equal.
+order differs between engines), money in cents, text and timestamps equal.
 
 Hashes, normalized text and local times are where engines differ most (regex dialects, hash
 functions, time-zone data), so besides counts and sums, text columns that carry them (every
@@ -35,8 +35,9 @@ def _floats(*columns: str) -> dict[str, str]:
     return {f"sum({c})": f"sum(cast({c} as double))" for c in columns}
 
 
-def _decimals(*columns: str) -> dict[str, str]:
-    return {f"sum({c})": f"sum({c})" for c in columns}
+def _money(*columns: str) -> dict[str, str]:
+    # amounts in cents, compared exactly: one cent rounded differently is a real difference
+    return {f"sum({c}) in cents": f"cast(sum({c}) * 100 as bigint)" for c in columns}
 
 
 def _flags(*columns: str) -> dict[str, str]:
@@ -85,7 +86,7 @@ MART_MEASURES: dict[str, dict[str, str]] = {
             "churn_decile",
             "purchase_decile",
         ),
-        **_decimals("revenue", "historic_clv", "open_cart_value"),
+        **_money("revenue", "historic_clv", "open_cart_value"),
         **_floats(
             "average_order_value",
             "discount_affinity",
@@ -118,7 +119,7 @@ MART_MEASURES: dict[str, dict[str, str]] = {
     "cohort_retention": {
         "rows": "count(*)",
         **_ints("cohort_customers", "customers_retained", "orders", "months_since_first_order"),
-        **_decimals("revenue"),
+        **_money("revenue"),
         **_floats("retention_rate", "cumulative_revenue_per_customer"),
         **_ranges("cohort_month"),
     },
@@ -135,7 +136,7 @@ MART_MEASURES: dict[str, dict[str, str]] = {
             "sessions",
             "emails_sent",
         ),
-        **_decimals("revenue"),
+        **_money("revenue"),
         **_floats(
             "average_order_value",
             "activation_rate",

@@ -29,6 +29,8 @@ select
         select {{ dbt.listagg('v', "','", 'order by r') }}
         from (select 'a' as v, 2 as r union all select 'b', 1 union all select 'c', 3) as t
     ) as ordered_listagg,
+    {{ round_double('cast(cast(1635 as decimal(28, 6)) * cast(0.095 as decimal(18, 8)) as double)', 2) }}
+        as sek_1635_in_usd,
     (
         select {{ average('x') }}
         from (select cast(0.1 as decimal(18, 2)) as x union all select 0.2 union all select 0.4) as t
