@@ -49,8 +49,10 @@ clean:
 ## make test-spark: build the project on a local Spark (dbt-spark session, needs Java 17) and check
 ## that its key marts agree with the DuckDB build of the same demo shop; prints the comparison.
 SPARK_STAMP := $(VENV)/.installed-spark-$(shell cat requirements-spark.lock | cksum | cut -d' ' -f1)
+# -c requirements.lock: a spark lock left stale by `make lock` fails here (run `make lock-spark`)
+# instead of silently moving the project's own pins.
 $(SPARK_STAMP): requirements-spark.lock $(STAMP)
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements-spark.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements-spark.lock -c requirements.lock
 	touch $@
 
 test-spark: install $(SPARK_STAMP)
