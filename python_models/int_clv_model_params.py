@@ -13,11 +13,12 @@ from lifecycle.modelling.btyd import (
     fit_gamma_gamma,
     model_params_frame,
 )
+from lifecycle.modelling.frames import to_pandas
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    summary = dbt.ref("int_clv_summary").df()
+    summary = to_pandas(dbt.ref("int_clv_summary"))
     penalizer = float(dbt.config.get("clv_penalizer_coef") or 0)
     time_unit = dbt.config.get("clv_time_unit") or "day"
     fits = []

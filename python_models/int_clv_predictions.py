@@ -5,12 +5,13 @@ Thin shim: the modelling lives in lifecycle.modelling.btyd (tested with pytest).
 import pandas as pd
 
 from lifecycle.modelling.btyd import fit_from_params_frame, predict_clv
+from lifecycle.modelling.frames import to_pandas
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    summary = dbt.ref("int_clv_summary").df()
-    params = dbt.ref("int_clv_model_params").df()
+    summary = to_pandas(dbt.ref("int_clv_summary"))
+    params = to_pandas(dbt.ref("int_clv_model_params"))
     time_unit = dbt.config.get("clv_time_unit") or "day"
     horizon = int(dbt.config.get("clv_horizon_days") or 365)
     bgnbd = fit_from_params_frame(params, "bgnbd")

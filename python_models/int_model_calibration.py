@@ -4,6 +4,7 @@ decile of predicted probability. Thin shim over lifecycle.modelling.evaluation."
 import pandas as pd
 
 from lifecycle.modelling.evaluation import calibration_table
+from lifecycle.modelling.frames import to_pandas
 
 
 def model(dbt, session):
@@ -11,8 +12,8 @@ def model(dbt, session):
     tables = []
     # dbt needs literal ref names to build the DAG
     task_scores = {
-        "purchase": dbt.ref("int_purchase_model_scores").df(),
-        "churn": dbt.ref("int_churn_model_scores").df(),
+        "purchase": to_pandas(dbt.ref("int_purchase_model_scores")),
+        "churn": to_pandas(dbt.ref("int_churn_model_scores")),
     }
     for task, scores in task_scores.items():
         holdout = scores[(scores["role"] == "holdout") & scores["is_chosen"]]

@@ -6,6 +6,7 @@ nothing is retrained here. Thin shim over lifecycle.modelling.evaluation."""
 import pandas as pd
 
 from lifecycle.modelling.evaluation import metrics
+from lifecycle.modelling.frames import to_pandas
 
 
 def model(dbt, session):
@@ -13,8 +14,8 @@ def model(dbt, session):
     rows = []
     # dbt needs literal ref names to build the DAG
     task_scores = {
-        "purchase": dbt.ref("int_purchase_model_scores").df(),
-        "churn": dbt.ref("int_churn_model_scores").df(),
+        "purchase": to_pandas(dbt.ref("int_purchase_model_scores")),
+        "churn": to_pandas(dbt.ref("int_churn_model_scores")),
     }
     for task, scores in task_scores.items():
         holdout = scores[scores["role"] == "holdout"]

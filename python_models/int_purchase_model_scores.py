@@ -4,11 +4,12 @@ scores for the as-of snapshot (one long table; purchase_predictions and model_ev
 Thin shim: the modelling lives in lifecycle.modelling.classifiers (tested with pytest)."""
 
 from lifecycle.modelling.classifiers import add_bgnbd_feature, train_and_score
+from lifecycle.modelling.frames import to_pandas
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    snapshots = dbt.ref("int_customer_feature_snapshots").df()
+    snapshots = to_pandas(dbt.ref("int_customer_feature_snapshots"))
     horizon = int(dbt.config.get("horizon_days"))
     random_state = int(dbt.config.get("random_state"))
     snapshots = add_bgnbd_feature(snapshots, horizon)

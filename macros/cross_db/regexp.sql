@@ -12,7 +12,7 @@
 {%- endmacro %}
 
 {% macro spark__regexp_matches(expression, pattern) -%}
-    ({{ expression }} rlike '^(?:{{ pattern }})$')
+    ({{ expression }} rlike {{ spark_regexp_literal('^(?:' ~ pattern ~ ')$') }})
 {%- endmacro %}
 
 
@@ -27,6 +27,28 @@
 
 {% macro duckdb__regexp_replace_all(expression, pattern, replacement) -%}
     regexp_replace({{ expression }}, '{{ pattern }}', '{{ replacement }}', 'g')
+{%- endmacro %}
+
+{% macro spark__regexp_replace_all(expression, pattern, replacement) -%}
+    regexp_replace({{ expression }}, {{ spark_regexp_literal(pattern) }}, '{{ replacement }}')
+{%- endmacro %}
+
+
+{#- A pattern written for DuckDB (RE2) as a Spark SQL string literal for Java's regex engine.
+    Java reads a POSIX class such as [[:punct:]] as the letters : p u n c t (so 'Patrick' would
+    lose letters), and Spark's string literals treat a backslash as an escape ('\s' would reach
+    the regex as 's'). The ASCII classes are translated to Java's equivalents, then every
+    backslash is doubled. -#}
+{% macro spark_regexp_literal(pattern) -%}
+    {%- set java = pattern
+        | replace('[:punct:]', '\\p{Punct}')
+        | replace('[:space:]', '\\s')
+        | replace('[:digit:]', '\\d')
+        | replace('[:alpha:]', '\\p{Alpha}')
+        | replace('[:alnum:]', '\\p{Alnum}')
+        | replace('[:upper:]', '\\p{Upper}')
+        | replace('[:lower:]', '\\p{Lower}') -%}
+    '{{ java | replace('\\', '\\\\') }}'
 {%- endmacro %}
 
 

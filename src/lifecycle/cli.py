@@ -75,6 +75,11 @@ def _cmd_report(args: argparse.Namespace) -> int:
     else:
         source = Path(args.serving).resolve() if args.serving else paths.serving_path(working)
     out = Path(args.out).resolve() if args.out else default_report_path()
+    if not source.is_file():
+        print(
+            f"report failed: warehouse not found: {source} (build it first: lifecycle build)", file=sys.stderr
+        )
+        return 2
     try:
         if args.docs:
             docs = generate_docs(out.parent / "docs", database=working)

@@ -46,8 +46,8 @@ def without_suite(relations: list[str]) -> list[str]:
 
 
 def test_the_check_catches_a_table_without_suite():
-    assert without_suite(["marts.customer_profiles", "marts.customer_rfm", "audiences.audience_new"]) == [
-        "marts.customer_rfm"
+    assert without_suite(["marts.customer_profiles", "marts.brand_new_mart", "audiences.audience_new"]) == [
+        "marts.brand_new_mart"
     ]
 
 

@@ -59,9 +59,9 @@ final as (
         coalesce(completed_summary.revenue, 0) as revenue,
         coalesce(completed_summary.revenue, 0) - all_orders.refunded_amount as historic_clv,
         case when completed_summary.orders > 0
-            then completed_summary.revenue / completed_summary.orders end as average_order_value,
+            then cast(completed_summary.revenue as double) / completed_summary.orders end as average_order_value,
         case when completed_summary.orders > 0
-            then 1.0 * completed_summary.discounted_orders / completed_summary.orders end as discount_affinity,
+            then cast(completed_summary.discounted_orders as double) / completed_summary.orders end as discount_affinity,
         completed_summary.first_order_at,
         completed_summary.second_order_at,
         completed_summary.last_order_at,

@@ -61,8 +61,8 @@ history as (
             and orders.ordered_at >= {{ dbt.dateadd('day', -180, 'snapshot_bounds.snapshot_at') }} then 1 else 0 end) as orders_prior_90d,
         sum(case when orders.ordered_at >= {{ dbt.dateadd('day', -365, 'snapshot_bounds.snapshot_at') }} then 1 else 0 end) as orders_365d,
         sum(orders.total_amount) as revenue_total,
-        avg(orders.total_amount) as average_order_value,
-        avg(1.0 * orders.is_discounted) as discount_share,
+        {{ average('orders.total_amount') }} as average_order_value,
+        {{ average('orders.is_discounted') }} as discount_share,
         min(orders.ordered_at) as first_order_at,
         max(orders.ordered_at) as last_order_at
     from snapshot_bounds
@@ -137,7 +137,7 @@ final as (
         history.revenue_total,
         history.average_order_value,
         history.discount_share,
-        case when btyd.frequency > 0 then 1.0 * btyd.recency_days / btyd.frequency end as mean_days_between_orders,
+        case when btyd.frequency > 0 then cast(btyd.recency_days as double) / btyd.frequency end as mean_days_between_orders,
         coalesce(breadth.categories_bought, 0) as categories_bought,
         coalesce(engagement.events_30d, 0) as events_30d,
         coalesce(engagement.product_views_30d, 0) as product_views_30d,

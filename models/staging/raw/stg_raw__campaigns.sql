@@ -28,7 +28,9 @@ final as (
 
         -- numerics
         cast(
-            round(campaigns.cost * rates.usd_per_unit / reporting_rate.usd_per_unit, 2)
+            {{ round_double(
+                'cast(campaigns.cost * rates.usd_per_unit as double) / reporting_rate.usd_per_unit', 2
+            ) }}
             as decimal(18, 2)
         ) as cost,
 

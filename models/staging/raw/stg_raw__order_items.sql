@@ -31,11 +31,11 @@ final as (
         order_items.quantity,
         {% for amount in ['unit_price', 'discount_amount'] %}
         cast(
-            round(
-                order_items.{{ amount }} * coalesce(rates.usd_per_unit, reporting_rate.usd_per_unit)
-                / reporting_rate.usd_per_unit,
+            {{ round_double(
+                'cast(order_items.' ~ amount ~ ' * coalesce(rates.usd_per_unit, reporting_rate.usd_per_unit) as double)'
+                ~ ' / reporting_rate.usd_per_unit',
                 2
-            ) as decimal(18, 2)
+            ) }} as decimal(18, 2)
         ) as {{ amount }},
         {% endfor %}
 

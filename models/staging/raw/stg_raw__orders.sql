@@ -32,7 +32,9 @@ final as (
         -- numerics, converted: amount x (USD per unit of its currency) / (USD per reporting unit)
         {% for amount in ['total_amount', 'discount_amount', 'shipping_amount', 'tax_amount'] %}
         cast(
-            round(orders.{{ amount }} * rates.usd_per_unit / reporting_rate.usd_per_unit, 2)
+            {{ round_double(
+                'cast(orders.' ~ amount ~ ' * rates.usd_per_unit as double) / reporting_rate.usd_per_unit', 2
+            ) }}
             as decimal(18, 2)
         ) as {{ amount }},
         {% endfor %}
