@@ -15,6 +15,21 @@ events as (
     select user_id, anonymous_id, email, device_id, event_at from {{ ref('stg_raw__events') }}
 ),
 
+-- each combination of identifiers the events carry, once: the event links below read these few
+-- rows instead of every event once per link (a million customers: 42M events, seven links)
+event_identifiers as (
+    select
+        user_id,
+        anonymous_id,
+        email,
+        device_id,
+        min(event_at) as first_seen_at,
+        max(event_at) as last_seen_at,
+        count(*) as times_seen
+    from events
+    group by 1, 2, 3, 4
+),
+
 {%- set pairs = [
     ('customers', 'customer_id', 'customer_id', 'email', 'email', 'created_at'),
     ('customers', 'customer_id', 'customer_id', 'phone', 'phone_e164', 'created_at'),
@@ -41,8 +56,17 @@ links as (
         '{{ type_b }}' as id_type_b,
         {{ column_b }} as id_value_b,
         '{{ source_cte }}' as seen_in,
-        {{ observed_at }} as observed_at
+        {%- if source_cte == 'events' %}
+        first_seen_at,
+        last_seen_at,
+        times_seen
+    from event_identifiers
+        {%- else %}
+        {{ observed_at }} as first_seen_at,
+        {{ observed_at }} as last_seen_at,
+        cast(1 as {{ dbt.type_bigint() }}) as times_seen
     from {{ source_cte }}
+        {%- endif %}
     where {{ column_a }} is not null and {{ column_b }} is not null
     {% if not loop.last %}union all{% endif %}
     {% endfor %}
@@ -57,9 +81,9 @@ final as (
         id_type_b,
         id_value_b,
         seen_in,
-        min(observed_at) as first_seen_at,
-        max(observed_at) as last_seen_at,
-        count(*) as times_seen
+        min(first_seen_at) as first_seen_at,
+        max(last_seen_at) as last_seen_at,
+        cast(sum(times_seen) as {{ dbt.type_bigint() }}) as times_seen
     from links
     group by 1, 2, 3, 4, 5, 6, 7
 )
