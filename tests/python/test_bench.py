@@ -220,3 +220,32 @@ def test_package_duckdb_settings_follow_the_profile(monkeypatch, tmp_path):
         con.close()
     assert limit.startswith("28") and "MiB" in limit  # DuckDB reports 300 MB as 286.1 MiB
     assert spill == str(tmp_path / "spill")
+
+
+def test_spill_folder_is_set_once_when_the_database_opens(tmp_path):
+    """dbt-duckdb runs SET for each `settings` entry on every new cursor; once DuckDB has spilled,
+    setting temp_directory again fails, even to the same folder (a million-customer build failed
+    so). profiles.yml therefore gives it under config_options, which apply at connect."""
+    import yaml
+
+    output = yaml.safe_load((ROOT / "profiles.yml").read_text(encoding="utf-8"))["lifecycle"]["outputs"][
+        "duckdb"
+    ]
+    assert "temp_directory" in output["config_options"]
+    assert "temp_directory" not in output["settings"]
+    # the DuckDB behaviour this guards against
+    database, spill = tmp_path / "w.duckdb", str(tmp_path / "w.duckdb.tmp")
+    con = duckdb.connect(
+        str(database), config={"temp_directory": spill, "memory_limit": "30MB", "threads": "1"}
+    )
+    try:
+        con.execute(
+            "create table t as select md5(cast(range as varchar)) as s from range(1000000)"
+        ).fetchall()
+        con.execute("select count(*) from (select s from t order by s offset 10)").fetchall()
+        cursor = con.cursor()
+        cursor.execute("set memory_limit = '30MB'").fetchall()  # what `settings` do: harmless
+        with pytest.raises(duckdb.NotImplementedException, match="temporary directory"):
+            cursor.execute(f"set temp_directory = '{spill}'").fetchall()
+    finally:
+        con.close()
