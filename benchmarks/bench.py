@@ -431,21 +431,48 @@ def summarize_build(step: dict) -> dict:
     }
 
 
-def run_scale(customers: int, work: Path, head_to_head: bool, reuse_data: bool = False) -> dict:
+def drop_built_schemas(database: Path) -> list[str]:
+    """Drop everything a build made in `database`, leaving the raw schema as ingest left it."""
+    import duckdb
+
+    con = duckdb.connect(str(database))
+    try:
+        schemas = [
+            row[0]
+            for row in con.execute(
+                "select schema_name from information_schema.schemata where catalog_name = current_database()"
+                " and schema_name not in ('raw', 'main', 'information_schema', 'pg_catalog')"
+            ).fetchall()
+        ]
+        for schema in schemas:
+            con.execute(f'drop schema "{schema}" cascade').fetchall()
+        return schemas
+    finally:
+        con.close()
+
+
+def run_scale(
+    customers: int, work: Path, head_to_head: bool, reuse_data: bool = False, reuse_ingest: bool = False
+) -> dict:
     """Every step at one scale; returns the result line. With `reuse_data`, the deliveries a
     previous run left in `work` (--keep) are built again instead of generated anew (their
-    generate and split timings are the recorded ones)."""
+    generate and split timings are the recorded ones). With `reuse_ingest` too, the base's raw
+    tables that run ingested are kept (every built schema dropped) and its ingest timing reused."""
     shop, base, day = work / "shop", work / "base", work / "day"
-    deliveries = work / "deliveries.json"
+    deliveries, ingested = work / "deliveries.json", work / "ingest.json"
+    database = work / "warehouse.duckdb"
     reused = reuse_data and deliveries.exists()
+    reused_ingest = reused and reuse_ingest and ingested.exists() and database.exists()
     if reused:
+        keep = {base, day, deliveries}
+        if reused_ingest:
+            keep |= {ingested, database, Path(f"{database}.wal")}
         for path in work.iterdir():
-            if path not in (base, day, deliveries):
+            if path not in keep:
                 shutil.rmtree(path) if path.is_dir() else path.unlink()
     elif work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True, exist_ok=True)
-    database = work / "warehouse.duckdb"
     target = work / "target"
     report_file = work / "quality_report.pickle"
     last_day = dt.datetime.fromisoformat(END_DATE)
@@ -470,11 +497,22 @@ def run_scale(customers: int, work: Path, head_to_head: bool, reuse_data: bool =
         shutil.rmtree(shop)  # the two deliveries hold every row
         deliveries.write_text(json.dumps({k: steps[k] for k in ("generate", "split")}), encoding="utf-8")
     result["reused_data"] = reused
-    # the base is loaded at the start of the last day, the day at its end: no row of either is
-    # later than its load (only the generator's deliberate future timestamps)
-    steps["ingest"] = run_step(
-        "ingest", work, folder=str(base), database=str(database), loaded_at=last_day.isoformat(), append=False
-    )
+    result["reused_ingest"] = reused_ingest
+    if reused_ingest:
+        steps["ingest"] = json.loads(ingested.read_text(encoding="utf-8"))
+        print(f"  ingest: reusing the raw tables of a previous run; dropped {drop_built_schemas(database)}")
+    else:
+        # the base is loaded at the start of the last day, the day at its end: no row of either is
+        # later than its load (only the generator's deliberate future timestamps)
+        steps["ingest"] = run_step(
+            "ingest",
+            work,
+            folder=str(base),
+            database=str(database),
+            loaded_at=last_day.isoformat(),
+            append=False,
+        )
+        ingested.write_text(json.dumps(steps["ingest"]), encoding="utf-8")
     steps["full_build"] = summarize_build(
         run_step("dbt", work, database=str(database), target=str(target), args=[])
     )
@@ -694,6 +732,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="build the deliveries a --keep run left instead of generating",
     )
+    parser.add_argument(
+        "--reuse-ingest",
+        action="store_true",
+        help="with --reuse-data: also keep the raw tables a --keep run ingested (builds dropped)",
+    )
     parser.add_argument("--no-head-to-head", action="store_true", help="skip the lifetimes comparisons")
     parser.add_argument("--report-only", action="store_true", help="only rewrite docs/benchmarks.md")
     parser.add_argument("--step", help=argparse.SUPPRESS)
@@ -707,7 +750,13 @@ def main(argv: list[str] | None = None) -> int:
     if not args.report_only:
         work = Path(args.work)
         for customers in parse_scales(args.scales):
-            result = run_scale(customers, work / f"c{customers}", not args.no_head_to_head, args.reuse_data)
+            result = run_scale(
+                customers,
+                work / f"c{customers}",
+                not args.no_head_to_head,
+                args.reuse_data,
+                args.reuse_ingest,
+            )
             with RESULTS.open("a", encoding="utf-8") as f:
                 f.write(json.dumps(result, default=str) + "\n")
             write_report()  # after each scale: a long run shows its progress
