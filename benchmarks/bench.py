@@ -32,6 +32,7 @@ import json
 import os
 import pickle
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -553,6 +554,88 @@ def run_scale(
     return result
 
 
+# --------------------------------------------------------------------------- a stopped scale
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+DBT_LINE = re.compile(
+    r"^(?P<clock>\d\d:\d\d:\d\d)\s+\d+ of \d+ (?P<what>START|OK created|PASS|WARN|FAIL|ERROR)"
+    r"[^.]*?(?:model|test|seed|snapshot) (?:\S+\.)?(?P<node>[\w]+)[ .]*\[.*?(?:in (?P<seconds>[\d.]+)s)?\]"
+)
+
+
+def unfinished_build(log_text: str, stopped_at: dt.datetime, peak_rss_mb: int) -> tuple[dict, str]:
+    """The full_build step of a run stopped in the middle, from dbt's lines in the harness log:
+    the models that finished with their times, and those still running with their time so far.
+    Returns the step and a sentence saying where it stopped."""
+    finished: dict[str, float] = {}
+    started: dict[str, dt.datetime] = {}
+    first = None
+    for line in log_text.splitlines():
+        match = DBT_LINE.match(ANSI.sub("", line))
+        if not match:
+            continue
+        clock = dt.datetime.combine(
+            stopped_at.date(), dt.time.fromisoformat(match["clock"]), stopped_at.tzinfo
+        )
+        first = first or clock
+        if match["what"] == "START":
+            started[match["node"]] = clock
+        elif match["what"] == "OK created" and match["seconds"]:
+            finished[match["node"]] = float(match["seconds"])
+    running = {
+        node: (stopped_at - at).total_seconds() for node, at in started.items() if node not in finished
+    }
+    nodes = [
+        {"node": n, "resource_type": "model", "status": "success", "seconds": t} for n, t in finished.items()
+    ]
+    nodes += [
+        {"node": f"{n} (running)", "resource_type": "model", "status": "running", "seconds": t}
+        for n, t in running.items()
+    ]
+    step = summarize_build(
+        {
+            "nodes": nodes,
+            "seconds": round((stopped_at - first).total_seconds(), 1) if first else None,
+            "peak_rss_mb": peak_rss_mb,
+            "unfinished": True,
+            "ok": False,
+        }
+    )
+    where = (
+        f"full build stopped after {_s(step['seconds'])} with {len(finished)} models built; still running: "
+        + ", ".join(f"{n} ({_s(t)} so far)" for n, t in sorted(running.items(), key=lambda x: -x[1]))
+    )
+    return step, where
+
+
+def record_unfinished(customers: int, work: Path, log: Path, peak_rss_mb: int) -> dict:
+    """A result line for a scale whose full build was stopped (time box): generate, split and
+    ingest as recorded in `work`, the build from the harness log `log`."""
+    steps = json.loads((work / "deliveries.json").read_text(encoding="utf-8"))
+    steps["ingest"] = json.loads((work / "ingest.json").read_text(encoding="utf-8"))
+    steps["full_build"], where = unfinished_build(
+        log.read_text(encoding="utf-8"), dt.datetime.now(dt.UTC), peak_rss_mb
+    )
+    rows = steps["split"]["rows"]
+    return {
+        "customers": customers,
+        "months": MONTHS,
+        "seed": SEED,
+        "end_date": END_DATE,
+        "started_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "machine": machine(),
+        "settings": {name: os.environ.get(name) for name in ENV_SETTINGS},
+        "raw_rows": sum(b + d for b, d in rows.values()),
+        "raw_rows_last_day": sum(d for _, d in rows.values()),
+        "rows_per_table": {name: b + d for name, (b, d) in rows.items()},
+        "steps": steps,
+        "peak_rss_mb": max(s["peak_rss_mb"] for s in steps.values()),
+        "ok": False,
+        "unfinished": where,
+        "load_before": steps["ingest"]["load_before"],
+        "load_after": load_average(),
+    }
+
+
 # --------------------------------------------------------------------------- the report
 def _s(seconds: float | None) -> str:
     if seconds is None:
@@ -568,6 +651,14 @@ def _s(seconds: float | None) -> str:
 
 def _gb(mb: float | None) -> str:
     return "-" if mb is None else f"{mb / 1024:.1f} GiB" if mb >= 1024 else f"{mb:.0f} MiB"
+
+
+def _t(steps: dict, name: str) -> str:
+    """A step's time for the report: '-' when the step did not run, '> t (stopped)' when it
+    was stopped before the end."""
+    step = steps.get(name) or {}
+    text = _s(step.get("seconds"))
+    return f"> {text} (stopped)" if step.get("unfinished") else text
 
 
 def _n(customers: int) -> str:
@@ -615,14 +706,14 @@ def render_markdown(results: list[dict]) -> str:
     for r in results:
         s = r["steps"]
         out.append(
-            f"| {r['customers']:,} | {r['raw_rows']:,} | {_s(s['generate']['seconds'])} "
-            f"| {_s(s['ingest']['seconds'])} | {_s(s['full_build']['seconds'])} "
-            f"| {_s(s['full_validate']['seconds'])} | {_s(s['full_publish']['seconds'])} "
-            f"| {r['raw_rows_last_day']:,} | {_s(s['ingest_day']['seconds'])} "
-            f"| {_s(s['incremental_build']['seconds'])} | {_s(s['incremental_validate']['seconds'])} "
-            f"| {_s(s['incremental_publish']['seconds'])} | {_gb(r['peak_rss_mb'])} "
+            f"| {r['customers']:,} | {r['raw_rows']:,} | {_t(s, 'generate')} "
+            f"| {_t(s, 'ingest')} | {_t(s, 'full_build')} "
+            f"| {_t(s, 'full_validate')} | {_t(s, 'full_publish')} "
+            f"| {r['raw_rows_last_day']:,} | {_t(s, 'ingest_day')} "
+            f"| {_t(s, 'incremental_build')} | {_t(s, 'incremental_validate')} "
+            f"| {_t(s, 'incremental_publish')} | {_gb(r['peak_rss_mb'])} "
             f"| {r['load_before']:.1f} / {r['load_after']:.1f} | {r['started_at'][:10]}"
-            f"{'' if r['ok'] else ' (failed)'} |"
+            f"{'' if r['ok'] else ' (stopped)' if r.get('unfinished') else ' (failed)'} |"
         )
     out += [
         "",
@@ -634,7 +725,8 @@ def render_markdown(results: list[dict]) -> str:
         settings = ", ".join(f"{k}={v}" for k, v in r["settings"].items() if v) or "profile defaults"
         out.append(
             f"- {_n(r['customers'])}: {_gb(s['full_build']['peak_rss_mb'])} / "
-            f"{_gb(s['full_validate']['peak_rss_mb'])} / {_gb(s['incremental_build']['peak_rss_mb'])};"
+            f"{_gb(s.get('full_validate', {}).get('peak_rss_mb'))} / "
+            f"{_gb(s.get('incremental_build', {}).get('peak_rss_mb'))};"
             f" warehouse file {_gb(s['full_build'].get('database_mb'))}; {settings}"
         )
     out += ["", "## Slowest models", ""]
@@ -644,10 +736,16 @@ def render_markdown(results: list[dict]) -> str:
     ]
     for r in results:
         cells = [
-            ", ".join(f"{name} {_s(sec)}" for name, sec in r["steps"][build]["slowest_models"])
+            ", ".join(
+                f"{name} {_s(sec)}" for name, sec in r["steps"].get(build, {}).get("slowest_models", [])
+            )
+            or "-"
             for build in ("full_build", "incremental_build")
         ]
         out.append(f"| {r['customers']:,} | {cells[0]} | {cells[1]} |")
+    for r in results:
+        if r.get("unfinished"):
+            out += ["", f"{_n(r['customers'])} stopped: {r['unfinished']}"]
     out += [
         "",
         "Time per node type in the full build (seconds, summed over nodes; two threads run at once):",
@@ -738,6 +836,13 @@ def main(argv: list[str] | None = None) -> int:
         help="with --reuse-data: also keep the raw tables a --keep run ingested (builds dropped)",
     )
     parser.add_argument("--no-head-to-head", action="store_true", help="skip the lifetimes comparisons")
+    parser.add_argument(
+        "--record-unfinished",
+        metavar="LOG",
+        help="append a result for the one scale of --scales whose full build was stopped, from the"
+        " harness log LOG and the files --keep left in --work (needs --peak-rss-mb)",
+    )
+    parser.add_argument("--peak-rss-mb", type=int, help="peak RSS of the stopped build (sampled)")
     parser.add_argument("--report-only", action="store_true", help="only rewrite docs/benchmarks.md")
     parser.add_argument("--step", help=argparse.SUPPRESS)
     parser.add_argument("--step-args", help=argparse.SUPPRESS)
@@ -747,7 +852,14 @@ def main(argv: list[str] | None = None) -> int:
         result = STEPS[args.step](**json.loads(args.step_args))
         Path(args.step_out).write_text(json.dumps(result, default=str), encoding="utf-8")
         return 0 if result.get("ok", True) else 1
-    if not args.report_only:
+    if args.record_unfinished:
+        (customers,) = parse_scales(args.scales)
+        result = record_unfinished(
+            customers, Path(args.work) / f"c{customers}", Path(args.record_unfinished), args.peak_rss_mb
+        )
+        with RESULTS.open("a", encoding="utf-8") as f:
+            f.write(json.dumps(result, default=str) + "\n")
+    elif not args.report_only:
         work = Path(args.work)
         for customers in parse_scales(args.scales):
             result = run_scale(

@@ -249,3 +249,35 @@ def test_spill_folder_is_set_once_when_the_database_opens(tmp_path):
             cursor.execute(f"set temp_directory = '{spill}'").fetchall()
     finally:
         con.close()
+
+
+def test_a_stopped_build_is_reported_from_dbt_log_lines(bench):
+    log = "\n".join(
+        [
+            "  ingest: reusing the raw tables of a previous run",
+            "\x1b[0m12:00:00  Running with dbt=1.11.16",
+            "\x1b[0m12:00:10  1 of 459 START sql table model staging.base_raw__consents ...... [RUN]",
+            "\x1b[0m12:00:10  2 of 459 START sql incremental model staging.base_raw__events .. [RUN]",
+            "\x1b[0m12:02:00  1 of 459 OK created sql table model staging.base_raw__consents . "
+            "[\x1b[32mOK\x1b[0m in 110.50s]",
+            "\x1b[0m12:02:00  3 of 459 START sql table model staging.base_raw__orders ........ [RUN]",
+        ]
+    )
+    stopped_at = dt.datetime(2026, 11, 25, 12, 10, 10, tzinfo=dt.UTC)
+    step, where = bench.unfinished_build(log, stopped_at, 8000)
+    assert step["seconds"] == 600.0  # from the first node line to the stop
+    assert step["slowest_models"] == [
+        ["base_raw__events (running)", 600.0],
+        ["base_raw__orders (running)", 490.0],
+        ["base_raw__consents", 110.5],
+    ]
+    assert where == (
+        "full build stopped after 10 min with 1 models built; still running: "
+        "base_raw__events (10 min so far), base_raw__orders (8.2 min so far)"
+    )
+    result = _result(1_000_000) | {"ok": False, "unfinished": where}
+    result["steps"] = {k: v for k, v in result["steps"].items() if k in ("generate", "split", "ingest")}
+    result["steps"]["full_build"] = step
+    text = bench.render_markdown([result])
+    assert "| 1,000,000 | 65,000,000 | 12 s | 12 s | > 10 min (stopped) | - | - |" in text
+    assert "(stopped) |" in text and f"1M stopped: {where}" in text
