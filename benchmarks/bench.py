@@ -728,6 +728,7 @@ def render_markdown(results: list[dict]) -> str:
             f"{_gb(s.get('full_validate', {}).get('peak_rss_mb'))} / "
             f"{_gb(s.get('incremental_build', {}).get('peak_rss_mb'))};"
             f" warehouse file {_gb(s['full_build'].get('database_mb'))}; {settings}"
+            + "".join(f"; {name}: {step['note']}" for name, step in s.items() if step.get("note"))
         )
     out += ["", "## Slowest models", ""]
     out += [
@@ -781,12 +782,12 @@ def render_markdown(results: list[dict]) -> str:
             if "lifetimes_error" in x:
                 lt, ratio, mismatch = "failed", "-", x["lifetimes_error"]
             else:
-                lt, ratio = _s(x["lifetimes_summary_s"]), f"{x['summary_ratio']:.0f}x"
+                lt, ratio = _s(x["lifetimes_summary_s"]), f"{x['summary_ratio']:.1f}x"
                 mismatch = ", ".join(f"{k} {v}" for k, v in x["summary_mismatches"].items() if v) or "none"
             out.append(
                 f"| {r['customers']:,} | {x['orders']:,} | {_s(x['sql_summary_s'])} | {lt} | {ratio} "
                 f"| {mismatch} | {x['customers']:,} ({x['bgnbd_distinct_rows']:,}) "
-                f"| {_s(x['bgnbd_weighted_s'])} | {_s(x['bgnbd_per_customer_s'])} | {x['bgnbd_ratio']:.0f}x "
+                f"| {_s(x['bgnbd_weighted_s'])} | {_s(x['bgnbd_per_customer_s'])} | {x['bgnbd_ratio']:.1f}x "
                 f"| {x['bgnbd_max_rel_diff']:.1e} |"
             )
     out.append("")

@@ -186,7 +186,7 @@ def test_markdown_shows_the_latest_result_of_each_scale(bench, tmp_path):
     assert "| 9.0 GiB | 2.0 / 3.5 |" in text
     assert "int_events_resolved 1.7 min" in text
     assert (
-        "| 1,000,000 | 2,000,000 | 500 ms | 5.0 s | 10x | none | 700,000 (90,000) | 1.0 s | 6.0 s | 6x"
+        "| 1,000,000 | 2,000,000 | 500 ms | 5.0 s | 10.0x | none | 700,000 (90,000) | 1.0 s | 6.0 s | 6.0x"
         in text
     )
     failed = _result(100_000, head_to_head | {"lifetimes_error": "TypeError: boom"})
