@@ -22,6 +22,8 @@ result of each scale in that file.
     python benchmarks/bench.py --scales 10000,100000,1000000
     python benchmarks/bench.py --scales 100000 --keep     # one scale, keep files for a look
     python benchmarks/bench.py --report-only              # rewrite docs/benchmarks.md
+    python benchmarks/bench.py --scales 1M --keep --reuse-data --reuse-ingest   # build again
+    python benchmarks/bench.py --scales 1M --record-unfinished LOG --peak-rss-mb N  # stopped run
 """
 
 from __future__ import annotations
