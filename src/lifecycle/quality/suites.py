@@ -213,8 +213,8 @@ def customer_profiles(f: Facts) -> list:
         *non_negative("orders", "orders_placed", "revenue", "sessions", "open_cart_value"),
         *at_least("orders_placed", "orders", why="completed orders are among the orders placed"),
         *probability("discount_affinity", "probability_alive", "churn_probability", "purchase_probability"),
-        # opens and clicks per email sent: repeated opens of one email can take them above 1
-        *non_negative("email_open_rate", "email_click_rate"),
+        # opens and clicks per message sent: repeated opens of one message can take them above 1
+        *non_negative(*(f"{c}_{r}_rate" for c in CHANNELS for r in ("open", "click"))),
         *between("latest_nps_score", low=0, high=10, why="NPS answers are 0-10"),
         *between("latest_csat_score", low=1, high=5, why="CSAT answers are 1-5"),
         *between("best_send_hour_local", low=0, high=23, why="an hour of the day"),
