@@ -56,6 +56,27 @@ def _write_atomically(con: duckdb.DuckDBPyConnection, sql: str, target: Path, op
     return {"file": target.name, "rows": rows, "sha256": digest}
 
 
+def deletion_requests_fingerprint(con: duckdb.DuckDBPyConnection) -> dict:
+    """How many staged deletion requests the database holds and a SHA-256 of the sorted set.
+
+    Recorded in each manifest so that publishing can tell whether an older export folder was
+    made before a deletion request it does not honour (publish._point_current). The digest is of
+    the whole set, so it names nobody. A database without staging (a hand-made warehouse) has none.
+    """
+    exists = con.execute(
+        "select count(*) from information_schema.tables"
+        " where table_schema = 'staging' and table_name = 'stg_raw__deletion_requests'"
+    ).fetchall()[0][0]
+    rows = []
+    if exists:
+        rows = con.execute(
+            "select coalesce(customer_id, ''), coalesce(email, ''),"
+            " coalesce(cast(requested_at as varchar), '') from staging.stg_raw__deletion_requests"
+        ).fetchall()
+    digest = hashlib.sha256("\n".join(sorted("|".join(row) for row in rows)).encode()).hexdigest()
+    return {"requests": len(rows), "sha256": digest}
+
+
 def export(database: Path, out_dir: Path, build_id: str | None = None) -> dict:
     """Write every audience to `out_dir`; return the manifest (also written as manifest.json).
     `build_id` names the published build the files belong to (`lifecycle build`)."""
@@ -104,7 +125,13 @@ def export(database: Path, out_dir: Path, build_id: str | None = None) -> dict:
                         f"{entry['file']}: {entry['rows']} people; Meta advises against custom audiences"
                         f" under {META_MIN_AUDIENCE} (too small to deliver or to seed lookalikes)"
                     )
-        manifest = {"database": str(database), "build_id": build_id, "files": files, "notes": notes}
+        manifest = {
+            "database": str(database),
+            "build_id": build_id,
+            "deletion_requests": deletion_requests_fingerprint(con),
+            "files": files,
+            "notes": notes,
+        }
         temporary = out_dir / ".manifest.json.tmp"
         temporary.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         os.replace(temporary, out_dir / "manifest.json")
