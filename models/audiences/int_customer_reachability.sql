@@ -3,13 +3,19 @@
 {#- Who may be contacted where: consent and suppression in one place (SPEC "Consent rules").
     Messaging channels need granted marketing consent for that channel and no unsubscribe,
     bounce or complaint on it; Google ads needs ad_user_data and ad_personalization granted and
-    no sale/sharing opt-out; Meta ads needs no sale/sharing opt-out. Deleted persons are not in
-    customer_profiles, so they are never reachable. -#}
+    no sale/sharing opt-out; Meta ads needs no sale/sharing opt-out. Persons with a deletion
+    request are left out here too, not only in customer_profiles: this model is where audiences
+    and exports learn who may be contacted, so it must not depend on an upstream filter. -#}
 with
+
+deleted as (
+    select customer_key from {{ ref('int_deleted_customer_keys') }}
+),
 
 profiles as (
     select * from {{ ref('customer_profiles') }}
     where customer_id is not null
+        and customer_key not in (select customer_key from deleted)
 ),
 
 graph as (
