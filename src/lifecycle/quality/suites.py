@@ -634,6 +634,19 @@ def audience_memberships_history(f: Facts) -> list:
 def privacy_suppressions(f: Facts) -> list:
     return [
         *key("suppression_reason", "channel"),
-        *accepted("suppression_reason", ["deletion_request", "no_consent_or_suppressed"]),
+        *accepted(
+            "suppression_reason",
+            [
+                "deletion_request",
+                "any_reason",
+                "no_consent",
+                "no_contact_details",
+                "unsubscribed",
+                "bounced",
+                "complained",
+                "no_ads_consent",
+                "sale_or_sharing_opt_out",
+            ],
+        ),
         *non_negative("people"),
     ]
