@@ -34,10 +34,12 @@ lint: install
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
 
-## make bench [CUSTOMERS=n]: time generate, ingest and dbt build (results in benchmarks/results.jsonl)
-CUSTOMERS ?= 20000
+## make bench [SCALES=10000,100000,1000000]: generate, ingest, full and incremental build, validate and
+## publish at each scale, plus the lifetimes head-to-head; appends to benchmarks/results.jsonl and
+## rewrites docs/benchmarks.md. One scale: make bench SCALES=100000. Not part of make test.
+SCALES ?= 10000,100000,1000000
 bench: install
-	$(BIN)/python benchmarks/bench.py --customers $(CUSTOMERS)
+	$(BIN)/python benchmarks/bench.py --scales $(SCALES)
 
 # Re-resolve requirements.lock from pyproject.toml (needs network access to the index).
 lock: install

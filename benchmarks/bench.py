@@ -1,61 +1,714 @@
-"""`make bench`: time generate, ingest and dbt build at a given size; append the result to
-benchmarks/results.jsonl. Scale is a flag: `make bench CUSTOMERS=100000`."""
+"""`make bench`: the warehouse at several scales, timed step by step, with peak memory.
+
+For each scale (customers; events and orders grow in proportion, as the generator makes them):
+
+1. generate the shop (Parquet) ending on END_DATE;
+2. split every file by event time into a base (everything before the last day) and the last day
+   (order lines follow their order; a row whose time cannot be read stays in the base);
+3. ingest the base, `dbt build` (full), validate (Great Expectations), publish;
+4. `ingest --append` the last day, `dbt build` (incremental), validate, publish;
+5. head-to-head on the final warehouse: our SQL BTYD summary (int_clv_summary) against lifetimes'
+   summary_data_from_transaction_data on the same orders, and the BG/NBD fit on distinct
+   (frequency, recency, T) rows with weights against one row per customer.
+
+Both builds see the same data: the incremental build's raw is the full build's raw plus the last
+day. Every step runs in a child process of its own, so its peak RSS (the kernel's high-water mark,
+from wait4) covers everything in it: dbt, DuckDB, the Python models, Great Expectations. dbt's
+time per node comes from its run_results.json. The load average is recorded before and after
+each step (the machine may be shared). A result line per scale is appended to
+benchmarks/results.jsonl (git-ignored) and docs/benchmarks.md is rewritten from the latest
+result of each scale in that file.
+
+    python benchmarks/bench.py --scales 10000,100000,1000000
+    python benchmarks/bench.py --scales 100000 --keep     # one scale, keep files for a look
+    python benchmarks/bench.py --report-only              # rewrite docs/benchmarks.md
+"""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
+import os
+import pickle
 import platform
-import resource
 import shutil
-import tempfile
+import subprocess
+import sys
 import time
 from pathlib import Path
 
-from lifecycle.cli import run_dbt
-from lifecycle.generate import generate
-from lifecycle.ingest import ingest
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results.jsonl"
+DOC = ROOT / "docs" / "benchmarks.md"
+END_DATE = "2026-09-30"
+MONTHS = 24
+SEED = 42
+# When each row "happened": the column that puts it before or on the last day (order lines take
+# their order's time), as in tests/python/test_incremental.py.
+TIME_COLUMNS = {
+    "orders": "ordered_at",
+    "products": "launched_at",
+    "customers": "created_at",
+    "events": '"timestamp"',
+    "message_events": "occurred_at",
+    "campaigns": "started_at",
+    "consents": "recorded_at",
+    "deletion_requests": "requested_at",
+    "survey_responses": "responded_at",
+    "referrals": "created_at",
+    "loyalty_transactions": "occurred_at",
+}
+# BG/NBD parameters of the two fits must agree to this relative difference.
+PARAMETER_RTOL = 1e-3
+# Summary monetary values: SQL averages decimals, lifetimes floats.
+MONETARY_RTOL = 1e-9
+ENV_SETTINGS = ("LIFECYCLE_THREADS", "LIFECYCLE_MEMORY_LIMIT", "LIFECYCLE_TEMP_DIR")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--customers", type=int, default=20_000)
-    parser.add_argument("--months", type=int, default=24)
-    parser.add_argument("--keep", action="store_true", help="keep the generated files and warehouse")
-    args = parser.parse_args()
+# --------------------------------------------------------------------------- the machine
+def machine() -> dict:
+    """Cores, memory and versions, so a reader can judge the numbers."""
+    import dbt.version
+    import duckdb
 
-    work = Path(tempfile.mkdtemp(prefix="lifecycle-bench-"))
-    timings: dict[str, float] = {}
-    started = time.monotonic()
-    summary = generate(work / "data", customers=args.customers, months=args.months, progress=True)
-    timings["generate_s"] = time.monotonic() - started
-
-    started = time.monotonic()
-    report = ingest(work / "data", database=work / "bench.duckdb")
-    timings["ingest_s"] = time.monotonic() - started
-
-    started = time.monotonic()
-    code = run_dbt(["build"], database=work / "bench.duckdb")
-    timings["dbt_build_s"] = time.monotonic() - started
-
-    result = {
-        "customers": args.customers,
-        "months": args.months,
-        "raw_rows": sum(report.tables.values()),
-        "rows_per_table": summary.get("rows"),
-        "build_ok": code == 0,
-        **{k: round(v, 1) for k, v in timings.items()},
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-        "machine": f"{platform.machine()} {platform.python_version()}",
-        "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S"),
+    mem_kb = 0
+    with open("/proc/meminfo", encoding="ascii") as f:
+        for line in f:
+            if line.startswith("MemTotal:"):
+                mem_kb = int(line.split()[1])
+    return {
+        "cpu_count": os.cpu_count(),
+        "memory_gib": round(mem_kb / 1024**2, 1),
+        "platform": f"{platform.system()} {platform.machine()}",
+        "python": platform.python_version(),
+        "duckdb": duckdb.__version__,
+        "dbt": dbt.version.get_installed_version().to_version_string(skip_matcher=True),
     }
-    out = Path(__file__).with_name("results.jsonl")
-    with out.open("a", encoding="utf-8") as f:
-        f.write(json.dumps(result) + "\n")
-    print(json.dumps(result, indent=2))
-    if not args.keep:
+
+
+def load_average() -> float:
+    """The 1-minute load average (runnable processes; 2.0 fills a 2-core machine)."""
+    return round(os.getloadavg()[0], 2)
+
+
+# --------------------------------------------------------------------------- steps (children)
+def step_generate(out: str, customers: int) -> dict:
+    from lifecycle.generate import generate
+
+    summary = generate(
+        Path(out),
+        customers=customers,
+        months=MONTHS,
+        seed=SEED,
+        end_date=END_DATE,
+        file_format="parquet",
+        progress=False,
+    )
+    return {"rows": summary["rows"]}
+
+
+def split_last_day(shop: Path, base: Path, day: Path, last_day: dt.date) -> dict[str, list[int]]:
+    """Write every contract file of `shop` as two Parquet deliveries: rows before `last_day`
+    (and rows whose time cannot be read) to `base`, rows on or after it to `day`. Text stays as
+    delivered. Returns {table: [base rows, day rows]}; together they are every row of the file."""
+    import duckdb
+
+    from lifecycle.contract import load_contract
+
+    base.mkdir(parents=True, exist_ok=True)
+    day.mkdir(parents=True, exist_ok=True)
+    cut = f"timestamp '{last_day.isoformat()} 00:00:00'"
+    con = duckdb.connect()
+    try:
+        con.execute("set TimeZone = 'UTC'").fetchall()
+
+        def time_of(column: str) -> str:
+            return f"cast(try_cast(trim({column}) as timestamptz) as timestamp)"
+
+        orders = f"read_parquet('{shop / 'orders.parquet'}')"
+        con.execute(
+            f"create temp table order_times as select order_id, min({time_of('ordered_at')}) as t"
+            f" from {orders} group by 1"
+        ).fetchall()
+        counts: dict[str, list[int]] = {}
+        for name, table in load_contract().items():
+            path = shop / f"{name}.parquet"
+            if not path.exists():
+                continue
+            columns = ", ".join(f'r."{c}"' for c in table.column_names)
+            if name == "order_items":
+                timed = (
+                    f"select {columns}, o.t from read_parquet('{path}') as r"
+                    " left join order_times as o on r.order_id = o.order_id"
+                )
+            else:
+                timed = (
+                    f"select {columns}, {time_of(TIME_COLUMNS[name])} as t from read_parquet('{path}') as r"
+                )
+            counts[name] = []
+            for folder, where in ((base, f"t is null or t < {cut}"), (day, f"t >= {cut}")):
+                target = folder / f"{name}.parquet"
+                con.execute(
+                    f"copy (select * exclude (t) from ({timed}) where {where}) to '{target}' (format parquet)"
+                ).fetchall()
+                counts[name].append(
+                    con.execute(f"select count(*) from read_parquet('{target}')").fetchall()[0][0]
+                )
+        return counts
+    finally:
+        con.close()
+
+
+def step_split(shop: str, base: str, day: str) -> dict:
+    last_day = dt.date.fromisoformat(END_DATE)
+    return {"rows": split_last_day(Path(shop), Path(base), Path(day), last_day)}
+
+
+def step_ingest(folder: str, database: str, loaded_at: str, append: bool) -> dict:
+    from lifecycle.ingest import ingest
+
+    report = ingest(
+        Path(folder), database=Path(database), loaded_at=dt.datetime.fromisoformat(loaded_at), append=append
+    )
+    return {"rows": report.tables}
+
+
+def node_timings(run_results: dict) -> list[dict]:
+    """One entry per node of a dbt run_results.json: id, resource type, status, seconds."""
+    nodes = []
+    for result in run_results["results"]:
+        unique_id = result["unique_id"]
+        nodes.append(
+            {
+                "node": unique_id.split(".", 2)[-1],
+                "resource_type": unique_id.split(".", 1)[0],
+                "status": result["status"],
+                "seconds": round(result["execution_time"], 3),
+            }
+        )
+    return nodes
+
+
+def step_dbt(database: str, target: str, args: list[str]) -> dict:
+    from lifecycle.cli import run_dbt
+
+    code = run_dbt(["build", "--target-path", target, *args], database=Path(database))
+    run_results = json.loads((Path(target) / "run_results.json").read_text(encoding="utf-8"))
+    nodes = node_timings(run_results)
+    return {
+        "ok": code == 0,
+        "dbt_elapsed_s": round(run_results["elapsed_time"], 1),
+        "nodes": nodes,
+        "database_mb": round(Path(database).stat().st_size / 1024**2),
+    }
+
+
+def step_validate(database: str, report_file: str) -> dict:
+    from lifecycle import paths
+    from lifecycle.quality.validate import DEFAULT_MAX_CELLS, validate_warehouse
+
+    working = Path(database)
+    report = validate_warehouse(working, paths.quality_dir(working), DEFAULT_MAX_CELLS)
+    Path(report_file).write_bytes(pickle.dumps(report))
+    return {
+        "ok": report.success,
+        "tables": len(report.tables),
+        "expectations": sum(t.evaluated for t in report.tables),
+        "failures": [f.format() for f in report.failures][:20],
+        "sampled": sorted(t.relation for t in report.tables if t.sampled_rows is not None),
+    }
+
+
+def step_publish(database: str, report_file: str) -> dict:
+    """What `lifecycle build` does after validation (lifecycle.build.build, gate 3)."""
+    from lifecycle import paths
+    from lifecycle.build import DEFAULT_ROW_CHANGE_SHARE, build_warnings
+    from lifecycle.publish import new_build_id, previous_build, publish
+
+    working = Path(database)
+    serving = paths.serving_path(working)
+    report = pickle.loads(Path(report_file).read_bytes())
+    now = dt.datetime.now(dt.UTC)
+    _, last_counts = previous_build(serving)
+    warnings = build_warnings(working, last_counts, DEFAULT_ROW_CHANGE_SHARE, now)
+    result = publish(
+        working,
+        serving,
+        new_build_id(now),
+        exports_dir=paths.published_exports_dir(serving),
+        warnings=warnings,
+        quality=report,
+        dbt_args=[],
+        now=now,
+    )
+    return {
+        "ok": True,
+        "tables": len(result.table_rows),
+        "serving_mb": round(serving.stat().st_size / 1024**2),
+    }
+
+
+def lifetimes_summary(transactions, as_of_date: dt.date):
+    """lifetimes' own summary of `transactions` (customer_key, ordered_at, total_amount), in days."""
+    from lifetimes.utils import summary_data_from_transaction_data
+
+    return summary_data_from_transaction_data(
+        transactions,
+        "customer_key",
+        "ordered_at",
+        monetary_value_col="total_amount",
+        observation_period_end=as_of_date.isoformat(),
+        freq="D",
+    )
+
+
+def summary_mismatches(sql, lifetimes) -> dict[str, int]:
+    """Customers whose frequency, recency, T or monetary value differ between our SQL summary
+    (a frame with customer_key) and lifetimes' (indexed by customer), plus customers only in one."""
+    import numpy as np
+
+    joined = sql.set_index("customer_key").join(lifetimes, how="outer", lsuffix="_sql", rsuffix="_lt")
+    out = {"only_in_one": int(joined[["frequency_sql", "frequency_lt"]].isna().any(axis=1).sum())}
+    for column, rtol in (("frequency", 0), ("recency", 0), ("T", 0), ("monetary_value", MONETARY_RTOL)):
+        a = joined[f"{column}_sql"].to_numpy(dtype=float)
+        b = joined[f"{column}_lt"].to_numpy(dtype=float)
+        both = ~(np.isnan(a) | np.isnan(b))
+        out[column] = int((~np.isclose(a[both], b[both], rtol=rtol, atol=0)).sum())
+    return out
+
+
+def bgnbd_per_customer(summary) -> dict[str, float]:
+    """BG/NBD fitted on one row per customer, lifetimes' plain way (penalizer 0)."""
+    import warnings
+
+    from lifetimes import BetaGeoFitter
+
+    fitter = BetaGeoFitter(penalizer_coef=0.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fitter.fit(summary["frequency"], summary["recency"], summary["T"])
+    return {k: float(v) for k, v in fitter.params_.items()}
+
+
+def max_relative_difference(a: dict[str, float], b: dict[str, float]) -> float:
+    return max(abs(a[k] - b[k]) / abs(b[k]) for k in b)
+
+
+def step_head_to_head(database: str, target: str) -> dict:
+    """SQL summary vs lifetimes' summary, weighted vs per-customer BG/NBD, on `database`."""
+    import duckdb
+
+    from lifecycle.modelling.btyd import fit_bgnbd
+
+    compiled = Path(target) / "compiled" / "lifecycle" / "models" / "intermediate" / "predictive"
+    summary_sql = (compiled / "int_clv_summary.sql").read_text(encoding="utf-8")
+    con = duckdb.connect(database, read_only=True)
+    try:
+        # same rows as int_clv_summary reads: completed, before the end of as_of_date, not deleted
+        as_of_date = con.execute("select as_of_date from intermediate.int_as_of_date").fetchall()[0][0]
+        started = time.monotonic()
+        transactions = con.execute(
+            "select customer_key, ordered_at, cast(total_amount as double) as total_amount"
+            " from intermediate.int_orders_resolved, intermediate.int_as_of_date as a"
+            " where is_completed and ordered_at < a.as_of_at"
+            " and customer_key not in (select customer_key from intermediate.int_deleted_customer_keys)"
+        ).df()
+        fetch_s = time.monotonic() - started
+        started = time.monotonic()
+        con.execute(f"create temp table sql_summary as {summary_sql}").fetchall()
+        sql_s = time.monotonic() - started
+        sql_summary = con.execute(
+            'select customer_key, frequency, recency, "T", cast(monetary_value as double) as monetary_value'
+            " from sql_summary"
+        ).df()
+    finally:
+        con.close()
+    result: dict = {
+        "orders": len(transactions),
+        "customers": len(sql_summary),
+        "transactions_fetch_s": round(fetch_s, 2),
+        "sql_summary_s": round(sql_s, 3),
+    }
+    started = time.monotonic()
+    try:
+        lt_summary = lifetimes_summary(transactions, as_of_date)
+    except Exception as err:  # say what broke instead of losing the other comparison
+        result["lifetimes_error"] = f"{type(err).__name__}: {err}"
+    else:
+        result["lifetimes_summary_s"] = round(time.monotonic() - started, 3)
+        result["summary_ratio"] = round(result["lifetimes_summary_s"] / max(sql_s, 1e-6), 1)
+        result["summary_mismatches"] = summary_mismatches(sql_summary, lt_summary)
+    fit_input = sql_summary.assign(monetary_value=0.0)
+    started = time.monotonic()
+    weighted = fit_bgnbd(fit_input)
+    result["bgnbd_weighted_s"] = round(time.monotonic() - started, 3)
+    result["bgnbd_distinct_rows"] = weighted.diagnostics["distinct_rows"]
+    started = time.monotonic()
+    plain = bgnbd_per_customer(fit_input)
+    result["bgnbd_per_customer_s"] = round(time.monotonic() - started, 3)
+    result["bgnbd_ratio"] = round(result["bgnbd_per_customer_s"] / max(result["bgnbd_weighted_s"], 1e-6), 1)
+    result["bgnbd_params_weighted"] = weighted.params
+    result["bgnbd_params_per_customer"] = plain
+    result["bgnbd_max_rel_diff"] = max_relative_difference(weighted.params, plain)
+    result["bgnbd_same_params"] = result["bgnbd_max_rel_diff"] <= PARAMETER_RTOL
+    return result
+
+
+STEPS = {
+    "generate": step_generate,
+    "split": step_split,
+    "ingest": step_ingest,
+    "dbt": step_dbt,
+    "validate": step_validate,
+    "publish": step_publish,
+    "head_to_head": step_head_to_head,
+}
+
+
+# --------------------------------------------------------------------------- the parent
+def run_step(name: str, scratch: Path, **kwargs) -> dict:
+    """Run STEPS[name](**kwargs) in a child process; its result plus wall time, peak RSS and load."""
+    result_file = scratch / f"{name}-{time.monotonic_ns()}.json"
+    load_before = load_average()
+    started = time.monotonic()
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            __file__,
+            "--step",
+            name,
+            "--step-args",
+            json.dumps(kwargs),
+            "--step-out",
+            str(result_file),
+        ],
+        cwd=ROOT,
+    )
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    seconds = time.monotonic() - started
+    result = json.loads(result_file.read_text(encoding="utf-8")) if result_file.exists() else {}
+    result_file.unlink(missing_ok=True)
+    result.update(
+        {
+            "seconds": round(seconds, 1),
+            "peak_rss_mb": round(usage.ru_maxrss / 1024),  # kilobytes on Linux
+            "exit_code": child.returncode,
+            "load_before": load_before,
+            "load_after": load_average(),
+        }
+    )
+    result.setdefault("ok", child.returncode == 0)
+    print(f"  {name}: {seconds:.1f} s, peak {result['peak_rss_mb']:,} MB, ok={result['ok']}", flush=True)
+    return result
+
+
+def slowest(nodes: list[dict], resource_type: str = "model", n: int = 5) -> list[list]:
+    ranked = sorted((x for x in nodes if x["resource_type"] == resource_type), key=lambda x: -x["seconds"])
+    return [[x["node"], x["seconds"]] for x in ranked[:n]]
+
+
+def summarize_build(step: dict) -> dict:
+    """A dbt step's result with its per-node list kept and the headline numbers beside it."""
+    nodes = step.get("nodes", [])
+    by_type: dict[str, float] = {}
+    for node in nodes:
+        by_type[node["resource_type"]] = round(by_type.get(node["resource_type"], 0) + node["seconds"], 1)
+    return {
+        **step,
+        "seconds_by_resource_type": by_type,
+        "slowest_models": slowest(nodes, "model"),
+        "slowest_tests": slowest(nodes, "test"),
+        "failed_nodes": [x["node"] for x in nodes if x["status"] not in ("success", "pass", "warn")],
+    }
+
+
+def run_scale(customers: int, work: Path, head_to_head: bool, reuse_data: bool = False) -> dict:
+    """Every step at one scale; returns the result line. With `reuse_data`, the deliveries a
+    previous run left in `work` (--keep) are built again instead of generated anew (their
+    generate and split timings are the recorded ones)."""
+    shop, base, day = work / "shop", work / "base", work / "day"
+    deliveries = work / "deliveries.json"
+    reused = reuse_data and deliveries.exists()
+    if reused:
+        for path in work.iterdir():
+            if path not in (base, day, deliveries):
+                shutil.rmtree(path) if path.is_dir() else path.unlink()
+    elif work.exists():
         shutil.rmtree(work)
+    work.mkdir(parents=True, exist_ok=True)
+    database = work / "warehouse.duckdb"
+    target = work / "target"
+    report_file = work / "quality_report.pickle"
+    last_day = dt.datetime.fromisoformat(END_DATE)
+    print(f"scale {customers:,} customers in {work}", flush=True)
+    result: dict = {
+        "customers": customers,
+        "months": MONTHS,
+        "seed": SEED,
+        "end_date": END_DATE,
+        "started_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "machine": machine(),
+        "settings": {name: os.environ.get(name) for name in ENV_SETTINGS},
+        "load_before": load_average(),
+    }
+    steps: dict[str, dict] = {}
+    if reused:
+        steps.update(json.loads(deliveries.read_text(encoding="utf-8")))
+        print("  generate, split: reusing the deliveries of a previous run", flush=True)
+    else:
+        steps["generate"] = run_step("generate", work, out=str(shop), customers=customers)
+        steps["split"] = run_step("split", work, shop=str(shop), base=str(base), day=str(day))
+        shutil.rmtree(shop)  # the two deliveries hold every row
+        deliveries.write_text(json.dumps({k: steps[k] for k in ("generate", "split")}), encoding="utf-8")
+    result["reused_data"] = reused
+    # the base is loaded at the start of the last day, the day at its end: no row of either is
+    # later than its load (only the generator's deliberate future timestamps)
+    steps["ingest"] = run_step(
+        "ingest", work, folder=str(base), database=str(database), loaded_at=last_day.isoformat(), append=False
+    )
+    steps["full_build"] = summarize_build(
+        run_step("dbt", work, database=str(database), target=str(target), args=[])
+    )
+    steps["full_validate"] = run_step("validate", work, database=str(database), report_file=str(report_file))
+    steps["full_publish"] = run_step("publish", work, database=str(database), report_file=str(report_file))
+    steps["ingest_day"] = run_step(
+        "ingest",
+        work,
+        folder=str(day),
+        database=str(database),
+        loaded_at=(last_day + dt.timedelta(days=1)).isoformat(),
+        append=True,
+    )
+    steps["incremental_build"] = summarize_build(
+        run_step("dbt", work, database=str(database), target=str(target), args=[])
+    )
+    steps["incremental_validate"] = run_step(
+        "validate", work, database=str(database), report_file=str(report_file)
+    )
+    steps["incremental_publish"] = run_step(
+        "publish", work, database=str(database), report_file=str(report_file)
+    )
+    if head_to_head:
+        steps["head_to_head"] = run_step("head_to_head", work, database=str(database), target=str(target))
+    rows = steps["split"].get("rows", {})
+    result.update(
+        {
+            "raw_rows": sum(b + d for b, d in rows.values()),
+            "raw_rows_last_day": sum(d for _, d in rows.values()),
+            "rows_per_table": {name: b + d for name, (b, d) in rows.items()},
+            "steps": steps,
+            "peak_rss_mb": max(s["peak_rss_mb"] for s in steps.values()),
+            "ok": all(s.get("ok") for s in steps.values()),
+            "load_after": load_average(),
+            "finished_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
+    )
+    return result
+
+
+# --------------------------------------------------------------------------- the report
+def _s(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    if seconds >= 600:
+        return f"{seconds / 60:.0f} min"
+    if seconds >= 60:
+        return f"{seconds / 60:.1f} min"
+    if seconds < 1:
+        return f"{seconds * 1000:.0f} ms"
+    return f"{seconds:.0f} s" if seconds >= 10 else f"{seconds:.1f} s"
+
+
+def _gb(mb: float | None) -> str:
+    return "-" if mb is None else f"{mb / 1024:.1f} GiB" if mb >= 1024 else f"{mb:.0f} MiB"
+
+
+def _n(customers: int) -> str:
+    return f"{customers // 1_000_000}M" if customers % 1_000_000 == 0 else f"{customers // 1000}k"
+
+
+def latest_per_scale(lines: list[dict]) -> list[dict]:
+    """The last result of each scale, smallest scale first."""
+    latest: dict[int, dict] = {}
+    for line in lines:
+        latest[line["customers"]] = line
+    return [latest[k] for k in sorted(latest)]
+
+
+def render_markdown(results: list[dict]) -> str:
+    """docs/benchmarks.md from result lines (one per scale)."""
+    out = [
+        "# Benchmarks",
+        "",
+        "Generated by `make bench` (benchmarks/bench.py) from the latest result of each scale in",
+        "benchmarks/results.jsonl; do not edit by hand. `make bench SCALES=100000` runs one scale.",
+        "",
+        f"Each scale: the generator's shop ({MONTHS} months ending {END_DATE}, Parquet) split into a",
+        "base (all but the last day) and the last day; the base ingested and built in full, then the",
+        "last day appended (`ingest --append`) and built incrementally. Build =",
+        "`dbt build` (models, snapshots, every dbt test and unit test); validate = Great Expectations;",
+        "publish = the serving copy and the exports, as `lifecycle build` runs them. Peak RSS is the",
+        "largest high-water mark of any step (each runs in its own process, DuckDB and Python models",
+        "included). Load is the 1-minute load average before and after the scale (2 = both cores busy).",
+        "",
+    ]
+    if not results:
+        return "\n".join([*out, "No results yet: run `make bench`.", ""])
+    machine_ = results[-1]["machine"]
+    out += [
+        f"Machine: {machine_['cpu_count']} cores, {machine_['memory_gib']} GiB memory,"
+        f" {machine_['platform']}; Python {machine_['python']}, DuckDB {machine_['duckdb']},"
+        f" dbt {machine_['dbt']}.",
+        "",
+        "| customers | raw rows | generate | ingest | full build | validate | publish | day: rows | "
+        "day: ingest | incremental build | validate | publish | peak RSS | load before/after | run |",
+        "|" + " ---: |" * 13 + " :---: | --- |",
+    ]
+    for r in results:
+        s = r["steps"]
+        out.append(
+            f"| {r['customers']:,} | {r['raw_rows']:,} | {_s(s['generate']['seconds'])} "
+            f"| {_s(s['ingest']['seconds'])} | {_s(s['full_build']['seconds'])} "
+            f"| {_s(s['full_validate']['seconds'])} | {_s(s['full_publish']['seconds'])} "
+            f"| {r['raw_rows_last_day']:,} | {_s(s['ingest_day']['seconds'])} "
+            f"| {_s(s['incremental_build']['seconds'])} | {_s(s['incremental_validate']['seconds'])} "
+            f"| {_s(s['incremental_publish']['seconds'])} | {_gb(r['peak_rss_mb'])} "
+            f"| {r['load_before']:.1f} / {r['load_after']:.1f} | {r['started_at'][:10]}"
+            f"{'' if r['ok'] else ' (failed)'} |"
+        )
+    out += [
+        "",
+        "Peak RSS per step (full build / its validate / incremental build):",
+        "",
+    ]
+    for r in results:
+        s = r["steps"]
+        settings = ", ".join(f"{k}={v}" for k, v in r["settings"].items() if v) or "profile defaults"
+        out.append(
+            f"- {_n(r['customers'])}: {_gb(s['full_build']['peak_rss_mb'])} / "
+            f"{_gb(s['full_validate']['peak_rss_mb'])} / {_gb(s['incremental_build']['peak_rss_mb'])};"
+            f" warehouse file {_gb(s['full_build'].get('database_mb'))}; {settings}"
+        )
+    out += ["", "## Slowest models", ""]
+    out += [
+        "| customers | full build: top 5 models | incremental build: top 5 models |",
+        "| ---: | --- | --- |",
+    ]
+    for r in results:
+        cells = [
+            ", ".join(f"{name} {_s(sec)}" for name, sec in r["steps"][build]["slowest_models"])
+            for build in ("full_build", "incremental_build")
+        ]
+        out.append(f"| {r['customers']:,} | {cells[0]} | {cells[1]} |")
+    out += [
+        "",
+        "Time per node type in the full build (seconds, summed over nodes; two threads run at once):",
+        "",
+    ]
+    for r in results:
+        by_type = r["steps"]["full_build"]["seconds_by_resource_type"]
+        out.append(
+            f"- {_n(r['customers'])}: " + ", ".join(f"{k} {v:,.0f}" for k, v in sorted(by_type.items()))
+        )
+    h2h = [r for r in results if "head_to_head" in r["steps"]]
+    if h2h:
+        out += [
+            "",
+            "## Head to head",
+            "",
+            "On the final warehouse of each scale (its completed orders before the end of as_of_date,",
+            "deleted persons left out, as int_clv_summary reads them):",
+            "",
+            "- BTYD summary: our SQL (int_clv_summary's compiled SQL, into a temporary table) against",
+            "  lifetimes' `summary_data_from_transaction_data(freq='D')` on the same orders as a pandas",
+            "  frame; mismatches = customers whose frequency, recency or T differ, or whose monetary",
+            "  value differs by more than 1e-9 relative.",
+            "- BG/NBD: `fit_bgnbd` (distinct (frequency, recency, T) rows with weights, grouping included)",
+            "  against lifetimes' `BetaGeoFitter.fit` on one row per customer; both unpenalized.",
+            "",
+            "| customers | orders | SQL summary | lifetimes summary | ratio | mismatches | BG/NBD rows "
+            "(distinct) | weighted fit | per-customer fit | ratio | max rel. parameter difference |",
+            "| ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |",
+        ]
+        for r in h2h:
+            x = r["steps"]["head_to_head"]
+            if "lifetimes_error" in x:
+                lt, ratio, mismatch = "failed", "-", x["lifetimes_error"]
+            else:
+                lt, ratio = _s(x["lifetimes_summary_s"]), f"{x['summary_ratio']:.0f}x"
+                mismatch = ", ".join(f"{k} {v}" for k, v in x["summary_mismatches"].items() if v) or "none"
+            out.append(
+                f"| {r['customers']:,} | {x['orders']:,} | {_s(x['sql_summary_s'])} | {lt} | {ratio} "
+                f"| {mismatch} | {x['customers']:,} ({x['bgnbd_distinct_rows']:,}) "
+                f"| {_s(x['bgnbd_weighted_s'])} | {_s(x['bgnbd_per_customer_s'])} | {x['bgnbd_ratio']:.0f}x "
+                f"| {x['bgnbd_max_rel_diff']:.1e} |"
+            )
+    out.append("")
+    return "\n".join(out)
+
+
+def read_results(path: Path = RESULTS) -> list[dict]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def write_report(results_path: Path = RESULTS, doc: Path = DOC) -> None:
+    doc.parent.mkdir(parents=True, exist_ok=True)
+    doc.write_text(render_markdown(latest_per_scale(read_results(results_path))), encoding="utf-8")
+
+
+def parse_scales(text: str) -> list[int]:
+    """'10000,100k,1M' -> [10000, 100000, 1000000]."""
+    scales = []
+    for part in text.split(","):
+        part = part.strip().lower()
+        factor = {"k": 1_000, "m": 1_000_000}.get(part[-1:], 1)
+        scales.append(int(float(part.rstrip("km")) * factor))
+    return scales
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--scales", default="10000,100000,1000000", help="customers per scale, comma separated"
+    )
+    parser.add_argument(
+        "--work", default=os.environ.get("BENCH_WORK", "/tmp/lifecycle-bench"), help="scratch folder"
+    )
+    parser.add_argument("--keep", action="store_true", help="keep each scale's files and warehouse")
+    parser.add_argument(
+        "--reuse-data",
+        action="store_true",
+        help="build the deliveries a --keep run left instead of generating",
+    )
+    parser.add_argument("--no-head-to-head", action="store_true", help="skip the lifetimes comparisons")
+    parser.add_argument("--report-only", action="store_true", help="only rewrite docs/benchmarks.md")
+    parser.add_argument("--step", help=argparse.SUPPRESS)
+    parser.add_argument("--step-args", help=argparse.SUPPRESS)
+    parser.add_argument("--step-out", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.step:  # a child: run one step, write its result
+        result = STEPS[args.step](**json.loads(args.step_args))
+        Path(args.step_out).write_text(json.dumps(result, default=str), encoding="utf-8")
+        return 0 if result.get("ok", True) else 1
+    if not args.report_only:
+        work = Path(args.work)
+        for customers in parse_scales(args.scales):
+            result = run_scale(customers, work / f"c{customers}", not args.no_head_to_head, args.reuse_data)
+            with RESULTS.open("a", encoding="utf-8") as f:
+                f.write(json.dumps(result, default=str) + "\n")
+            write_report()  # after each scale: a long run shows its progress
+            if not args.keep:
+                shutil.rmtree(work / f"c{customers}", ignore_errors=True)
+    write_report()
+    print(f"results appended to {RESULTS}; {DOC} rewritten")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -28,7 +28,7 @@ def test_a_failed_dbt_build_publishes_nothing(tmp_path, capsys):
         return 1
 
     assert build(working, serving, ["--select", "x"], run_dbt=failing_dbt) == 1
-    assert calls == [(["build", "--select", "x"], working)]
+    assert calls == [(["build", "--exclude-resource-type", "unit_test", "--select", "x"], working)]
     err = capsys.readouterr().err
     assert "gate 1, dbt build" in err and f"{serving} still serves build b1" in err
     assert digest(serving) == before

@@ -40,7 +40,7 @@ events as (
 browsers_with_new_events as (
     select distinct browser_id
     from events
-    where _loaded_at >= {{ reprocess_deliveries_from() }}
+    where {{ is_unprocessed_delivery('_loaded_at', '_ingest_id') }}
 ),
 
 {% endif %}
