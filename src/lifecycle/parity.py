@@ -170,7 +170,9 @@ MART_MEASURES: dict[str, dict[str, str]] = {
     },
     "journey_performance": {
         "rows": "count(*)",
-        **_ints("campaigns", "treated_members", "holdout_members", "sends", "opens", "clicks", "attributed_orders"),
+        **_ints(
+            "campaigns", "treated_members", "holdout_members", "sends", "opens", "clicks", "attributed_orders"
+        ),
         **_money("attributed_revenue", "cost"),
         **_floats("treated_conversion_rate", "roi"),
     },

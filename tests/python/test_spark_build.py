@@ -160,10 +160,15 @@ def test_arrow_types_are_made_storable_like_the_sql_models_tables():
     assert ready.schema.field("amount").type == pa.float64()
 
 
-def _contracted(name: str, columns: dict[str, list[str]], constraints: list[dict], enforced: bool = True) -> dict:
+def _contracted(
+    name: str, columns: dict[str, list[str]], constraints: list[dict], enforced: bool = True
+) -> dict:
+    """A SQL model node with a contract: column name -> its constraint types, model constraints."""
     node = _node(name, [], schema="main", language="sql", contract={"enforced": enforced})
     node["unique_id"] = f"model.lifecycle.{name}"
-    node["columns"] = {c: {"name": c, "constraints": [{"type": t} for t in kinds]} for c, kinds in columns.items()}
+    node["columns"] = {
+        c: {"name": c, "constraints": [{"type": t} for t in kinds]} for c, kinds in columns.items()
+    }
     node["constraints"] = constraints
     return node
 
@@ -196,4 +201,3 @@ def test_contract_constraints_are_checked_on_the_rows():
     con.execute("delete from mart where id = 2")
     con.execute("delete from pairs where part = 'b'")
     assert constraint_violations(query, manifest) == ["main.pairs: unique(id, part): 1 rows"]
-
