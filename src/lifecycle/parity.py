@@ -241,9 +241,11 @@ def mart_measures(query: Query, schema: str = "marts") -> dict[str, Any]:
     for table, measures in MART_MEASURES.items():
         labels = list(measures)
         select = ", ".join(f"{measures[label]} as m{i}" for i, label in enumerate(labels))
-        row = query(f"select {select} from {_relation(table, schema)}").iloc[0]
+        frame = query(f"select {select} from {_relation(table, schema)}")
         for i, label in enumerate(labels):
-            values[f"{table}: {label}"] = _plain(row[f"m{i}"])
+            # column by column: a row (iloc[0]) of all-numeric columns is float64, which would turn
+            # every integer into a float compared within REL_TOL instead of exactly
+            values[f"{table}: {label}"] = _plain(frame[f"m{i}"].iloc[0])
     for table, columns in MART_GROUPS.items():
         for column in columns:
             counts = query(f"select {column} as value, count(*) as n from {schema}.{table} group by {column}")
