@@ -6,28 +6,39 @@
     session boundaries), never anything else. -#}
 
 
-{#- The strategy that replaces an entity's rows. delete+insert where the adapter has it (DuckDB,
-    Postgres, Snowflake ...). dbt-spark has only append, merge and insert_overwrite: merge (Delta,
-    Iceberg) is exact for models whose unique_key is a stable row id (the staging bases); models
-    keyed on an entity with several rows use entity_incremental_materialization() below. -#}
+{#- How an incremental model is materialized. Where the adapter has delete+insert (DuckDB,
+    Postgres, Snowflake ...) it is incremental. dbt-spark has only append, merge and
+    insert_overwrite, and merge (like the DELETE of reset_when_deliveries_replaced) needs a Delta,
+    Iceberg or Hudi table; a Spark session without them (the local one of `make test-spark`)
+    writes parquet. So on Spark these models are tables, rebuilt from raw at every run: the rows
+    of a full refresh, the cost of one too (DECISIONLOG "Incremental models on Spark"). -#}
+{% macro incremental_materialization() -%}
+    {{ return(adapter.dispatch('incremental_materialization', 'lifecycle')()) }}
+{%- endmacro %}
+
+{% macro default__incremental_materialization() -%}
+    {{ return('incremental') }}
+{%- endmacro %}
+
+{% macro spark__incremental_materialization() -%}
+    {{ return('table') }}
+{%- endmacro %}
+
+
+{#- The strategy that replaces an entity's rows (used only where the model is incremental):
+    delete+insert, so every row of a reprocessed key or browser is replaced, rows that disappear
+    included. -#}
 {% macro incremental_strategy() -%}
-    {{ return(adapter.dispatch('incremental_strategy', 'lifecycle')()) }}
-{%- endmacro %}
-
-{% macro default__incremental_strategy() -%}
     {{ return('delete+insert') }}
-{%- endmacro %}
-
-{% macro spark__incremental_strategy() -%}
-    {{ return('merge') }}
 {%- endmacro %}
 
 
 {#- Materialization of a model whose unique_key is an entity with several rows (all sessions of
-    a browser): a merge cannot delete the rows that disappear when the entity is recomputed (two
-    sessions joined by a late event), so where delete+insert is missing such a model is a table. -#}
+    a browser): the same as the staging bases', kept apart because even on Delta a merge could
+    not delete the rows that disappear when the entity is recomputed (two sessions joined by a
+    late event). -#}
 {% macro entity_incremental_materialization() -%}
-    {{ return('incremental' if incremental_strategy() == 'delete+insert' else 'table') }}
+    {{ return(incremental_materialization()) }}
 {%- endmacro %}
 
 

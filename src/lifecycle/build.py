@@ -17,7 +17,13 @@ import duckdb
 import yaml
 
 from lifecycle import paths
-from lifecycle.quality.health import BuildWarning, freshness_warnings, ingest_warnings, table_row_warnings
+from lifecycle.quality.health import (
+    BuildWarning,
+    dbt_test_warnings,
+    freshness_warnings,
+    ingest_warnings,
+    table_row_warnings,
+)
 
 DEFAULT_ROW_CHANGE_SHARE = 0.5
 PRODUCTION_BUILD = ["build", "--exclude-resource-type", "unit_test"]
@@ -123,6 +129,7 @@ def build(
 
     share = float(project_vars(dbt_args).get("row_count_change_warn_share", DEFAULT_ROW_CHANGE_SHARE))
     warnings = build_warnings(working, last_counts, share, now)
+    warnings += dbt_test_warnings(paths.project_dir() / "target" / "run_results.json", now)
     warnings += [
         BuildWarning(
             "no_suite",

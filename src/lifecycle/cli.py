@@ -105,9 +105,11 @@ def _cmd_summary(args: argparse.Namespace) -> int:
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     """Everything on the default demo data: generate, ingest, build (validate, publish, export),
-    report (+ dbt docs)."""
+    report (+ dbt docs). The demo files and the report go beside the warehouse file (data/demo/
+    and data/report/ by default), so a demo run with --database leaves the project's own alone."""
     started = time.monotonic()
-    data_dir = paths.demo_data_dir()
+    working = _database(args)
+    data_dir = working.parent / "demo"
     gen = argparse.Namespace(
         out=str(data_dir),
         customers=args.customers,
@@ -127,7 +129,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
                 database=None,
                 serving=args.serving,
                 working=args.database,
-                out=None,
+                out=str(working.parent / "report" / "lifecycle_report.html"),
                 gx_results=None,
                 docs=True,
             )

@@ -1,9 +1,13 @@
 """`lifecycle export`: audience files for reverse-ETL and ad-network uploads.
 
-Every audience table is written as Parquet and CSV; ads audiences also get a Google Customer
-Match CSV and a Meta Custom Audiences CSV with each platform's own normalized SHA-256 hashes
-(from restricted.int_audience_contacts). Each file is written to a temporary name and renamed,
-so a reader never sees a half-written file; a manifest lists rows and checksums.
+Every audience table is written as Parquet and CSV. An ads audience also gets an upload CSV per
+ad platform it targets, with that platform's own normalized SHA-256 hashes (from
+restricted.int_audience_contacts): the Google Customer Match file holds only its members whose
+channel is google_ads and the Meta Custom Audiences file only those whose channel is meta_ads,
+because each audience's consent rule is checked for its own channel (a google_ads member has not
+been checked against Meta's rule, nor the other way round). A platform with no such member gets
+no file. Each file is written to a temporary name and renamed, so a reader never sees a
+half-written file; a manifest lists rows and checksums.
 """
 
 from __future__ import annotations
@@ -34,7 +38,8 @@ META_COLUMNS = {
     "COUNTRY": "meta_country_sha256",
     "EXTERN_ID": "customer_id",
 }
-ADS_CHANNELS = ("google_ads", "meta_ads")
+# ad platform -> (audience channel whose members its upload file holds, file columns)
+ADS_UPLOADS = {"google": ("google_ads", GOOGLE_COLUMNS), "meta": ("meta_ads", META_COLUMNS)}
 META_MIN_AUDIENCE = 100  # Meta advises against custom audiences smaller than this
 
 
@@ -49,6 +54,27 @@ def _write_atomically(con: duckdb.DuckDBPyConnection, sql: str, target: Path, op
     os.replace(temporary, target)
     rows = con.execute(f"select count(*) from ({sql})").fetchall()[0][0]
     return {"file": target.name, "rows": rows, "sha256": digest}
+
+
+def deletion_requests_fingerprint(con: duckdb.DuckDBPyConnection) -> dict:
+    """How many staged deletion requests the database holds and a SHA-256 of the sorted set.
+
+    Recorded in each manifest so that publishing can tell whether an older export folder was
+    made before a deletion request it does not honour (publish._point_current). The digest is of
+    the whole set, so it names nobody. A database without staging (a hand-made warehouse) has none.
+    """
+    exists = con.execute(
+        "select count(*) from information_schema.tables"
+        " where table_schema = 'staging' and table_name = 'stg_raw__deletion_requests'"
+    ).fetchall()[0][0]
+    rows = []
+    if exists:
+        rows = con.execute(
+            "select coalesce(customer_id, ''), coalesce(email, ''),"
+            " coalesce(cast(requested_at as varchar), '') from staging.stg_raw__deletion_requests"
+        ).fetchall()
+    digest = hashlib.sha256("\n".join(sorted("|".join(row) for row in rows)).encode()).hexdigest()
+    return {"requests": len(rows), "sha256": digest}
 
 
 def export(database: Path, out_dir: Path, build_id: str | None = None) -> dict:
@@ -74,10 +100,12 @@ def export(database: Path, out_dir: Path, build_id: str | None = None) -> dict:
             files.append(
                 _write_atomically(con, select_all, out_dir / f"{table}.csv", "format csv, header true")
             )
-            channels = {r[0] for r in con.execute(f"select distinct channel from {relation}").fetchall()}
-            if table == "audience_memberships" or not channels & set(ADS_CHANNELS):
+            if table == "audience_memberships":
                 continue
-            for platform, columns in (("google", GOOGLE_COLUMNS), ("meta", META_COLUMNS)):
+            channels = {r[0] for r in con.execute(f"select distinct channel from {relation}").fetchall()}
+            for platform, (channel, columns) in ADS_UPLOADS.items():
+                if channel not in channels:
+                    continue
                 select = ", ".join(
                     f"contacts.{source} as {_quote(header).replace(chr(39), chr(34))}"
                     for header, source in columns.items()
@@ -85,7 +113,8 @@ def export(database: Path, out_dir: Path, build_id: str | None = None) -> dict:
                 sql = (
                     f"select {select} from {relation} as members"
                     " inner join restricted.int_audience_contacts as contacts"
-                    " on members.customer_key = contacts.customer_key order by members.customer_key"
+                    " on members.customer_key = contacts.customer_key"
+                    f" where members.channel = {_quote(channel)} order by members.customer_key"
                 )
                 entry = _write_atomically(
                     con, sql, out_dir / f"{table}__{platform}_upload.csv", "format csv, header true"
@@ -96,7 +125,13 @@ def export(database: Path, out_dir: Path, build_id: str | None = None) -> dict:
                         f"{entry['file']}: {entry['rows']} people; Meta advises against custom audiences"
                         f" under {META_MIN_AUDIENCE} (too small to deliver or to seed lookalikes)"
                     )
-        manifest = {"database": str(database), "build_id": build_id, "files": files, "notes": notes}
+        manifest = {
+            "database": str(database),
+            "build_id": build_id,
+            "deletion_requests": deletion_requests_fingerprint(con),
+            "files": files,
+            "notes": notes,
+        }
         temporary = out_dir / ".manifest.json.tmp"
         temporary.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         os.replace(temporary, out_dir / "manifest.json")

@@ -155,12 +155,35 @@ MART_MEASURES: dict[str, dict[str, str]] = {
         **_ranges("kpi_month", "click_to_open_rate"),
     },
     "restricted.int_audience_contacts": {"rows": "count(*)"},
+    "customer_rfm": {
+        "rows": "count(*)",
+        **_ints("recency_days", "frequency", "recency_score", "frequency_score", "monetary_score"),
+        **_money("monetary"),
+        **_texts("rfm_score"),
+    },
+    "marketing_funnel": {
+        "rows": "count(*)",
+        **_ints("stage_number", "customers_reached", "customers_with_signal", "customers_at_previous_stage"),
+        **_floats("conversion_rate"),
+        **_flags("is_complete_month"),
+        **_ranges("funnel_month"),
+    },
+    "journey_performance": {
+        "rows": "count(*)",
+        **_ints(
+            "campaigns", "treated_members", "holdout_members", "sends", "opens", "clicks", "attributed_orders"
+        ),
+        **_money("attributed_revenue", "cost"),
+        **_floats("treated_conversion_rate", "roi"),
+    },
 }
 
 # table -> columns whose rows are also counted per value (a stage moved shows here by name)
 MART_GROUPS: dict[str, list[str]] = {
     "customer_profiles": ["lifecycle_stage", "clv_tier", "loyalty_tier"],
     "customer_lifecycle": ["lifecycle_stage", "previous_stage"],
+    "customer_rfm": ["rfm_segment"],
+    "marketing_funnel": ["funnel_stage"],
 }
 
 # table -> text columns compared person by person (digest of customer_key|value)
@@ -181,6 +204,7 @@ MART_DIGESTS: dict[str, list[str]] = {
         "loyalty_tier",
     ],
     "customer_lifecycle": ["lifecycle_stage", "previous_stage"],
+    "customer_rfm": ["rfm_segment", "rfm_score"],
     "restricted.int_audience_contacts": [
         f"{platform}_{field}"
         for platform, fields in (
@@ -217,9 +241,11 @@ def mart_measures(query: Query, schema: str = "marts") -> dict[str, Any]:
     for table, measures in MART_MEASURES.items():
         labels = list(measures)
         select = ", ".join(f"{measures[label]} as m{i}" for i, label in enumerate(labels))
-        row = query(f"select {select} from {_relation(table, schema)}").iloc[0]
+        frame = query(f"select {select} from {_relation(table, schema)}")
         for i, label in enumerate(labels):
-            values[f"{table}: {label}"] = _plain(row[f"m{i}"])
+            # column by column: a row (iloc[0]) of all-numeric columns is float64, which would turn
+            # every integer into a float compared within REL_TOL instead of exactly
+            values[f"{table}: {label}"] = _plain(frame[f"m{i}"].iloc[0])
     for table, columns in MART_GROUPS.items():
         for column in columns:
             counts = query(f"select {column} as value, count(*) as n from {schema}.{table} group by {column}")

@@ -15,7 +15,10 @@ Publishing one build:
    build or the new one, never a mix. A process that has the old file open keeps reading the
    old inode (Linux) until it reconnects.
 4. The `exports/current` symlink is replaced to point to the new build folder (the same atomic
-   rename), and export folders older than the last KEEP_EXPORT_BUILDS are removed.
+   rename), and export folders older than the last KEEP_EXPORT_BUILDS are removed. When the new
+   build carries deletion requests, every older folder made with a different set of requests
+   (or with no record of them) is removed too: it may hold the hashes of someone now forgotten,
+   and SPEC wants a deleted person out of every export at the next build.
 
 A failure or a kill before step 3 leaves the serving file and `exports/current` as they were;
 the leftover temporary file is removed by the next publish. Between steps 3 and 4 (two renames)
@@ -29,6 +32,7 @@ customer_id, and the ad-network uploads are the hashed export files).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 import uuid
@@ -243,15 +247,37 @@ def _publish_exports(working: Path, exports_dir: Path, build_id: str) -> Path:
     return folder
 
 
+def _deletion_requests(folder: Path) -> dict | None:
+    """The deletion-request fingerprint an export folder's manifest records (None: no record)."""
+    try:
+        return json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["deletion_requests"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def _point_current(exports_dir: Path, folder: Path) -> Path:
-    """Atomically repoint exports/current to `folder`; prune old build folders."""
+    """Atomically repoint exports/current to `folder`; prune old build folders.
+
+    Folders made without the new build's deletion requests go first, whatever their age: the
+    fingerprint compares whole sets (requests are only ever added in practice), so any difference
+    counts as a request the older folder may not honour, and a folder without a record counts too.
+    Removing a folder too many only costs a rollback copy; keeping one too many keeps a forgotten
+    person's hashes.
+    """
     current = exports_dir / "current"
     temporary = exports_dir / f".current.{folder.name}.tmp"
     temporary.unlink(missing_ok=True)
     os.symlink(Path("builds") / folder.name, temporary)
     os.replace(temporary, current)
     _fsync(exports_dir)
+    requests = _deletion_requests(folder)
     builds = sorted(p for p in (exports_dir / "builds").iterdir() if p.is_dir())
+    older = [p for p in builds if p.name != folder.name]
+    if requests is not None and requests["requests"] > 0:
+        for old in older:
+            if _deletion_requests(old) != requests:
+                shutil.rmtree(old, ignore_errors=True)
+        builds = sorted(p for p in (exports_dir / "builds").iterdir() if p.is_dir())
     for old in builds[:-KEEP_EXPORT_BUILDS]:
         if old.name != folder.name:
             shutil.rmtree(old, ignore_errors=True)

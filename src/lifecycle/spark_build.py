@@ -7,7 +7,9 @@ dbt Python models. So the build goes in three steps, all on one SparkSession:
 2. this module runs each python_models/*.py `model(dbt, session)` itself, in dependency order,
    with a small stand-in `dbt` object (`ref()` gives Spark DataFrames, `config.get()` the YAML
    config dbt rendered) and writes the returned frame as the table dbt would have created;
-3. dbt builds the other seeds and SQL models; then `dbt test` runs every test.
+3. dbt builds the other seeds and SQL models; then the contracts' not_null and primary key
+   constraints, which dbt-spark enforces only on Delta tables, are checked on the rows, and
+   `dbt test` runs every test.
 
 The Python models are the same files the DuckDB build runs: they read their inputs through
 `lifecycle.modelling.frames.to_pandas`, which accepts a DuckDB relation or a Spark DataFrame.
@@ -261,6 +263,66 @@ def run_python_models(
         log(f"python model {relations[node['name']]}: {len(frame):,} rows")
 
 
+def constraint_queries(manifest: dict) -> list[tuple[str, list[str], str]]:
+    """Per model with an enforced contract: its relation, the labels of its constraint checks and
+    one query counting the rows that break each (columns m0, m1, ... in label order).
+
+    dbt-spark adds not_null and primary key constraints only to Delta tables (DECISIONLOG
+    "Contracts on Spark"), so on the parquet tables of a local session nothing enforces them;
+    these queries check the built rows instead. A primary key is checked as not null and
+    unique; a model-level `unique` constraint as unique."""
+    checks = []
+    for node in sorted(manifest["nodes"].values(), key=lambda n: n["unique_id"]):
+        if node["resource_type"] != "model" or not node["config"].get("contract", {}).get("enforced"):
+            continue
+        relation = f"{node['schema']}.{node['alias']}"
+        not_null: list[str] = []
+        keys: list[list[str]] = []
+        for column in node.get("columns", {}).values():
+            kinds = {c["type"] for c in column.get("constraints", [])}
+            if kinds & {"not_null", "primary_key"}:
+                not_null.append(column["name"])
+            if kinds & {"primary_key", "unique"}:
+                keys.append([column["name"]])
+        for constraint in node.get("constraints", []):
+            if constraint["type"] in ("primary_key", "unique"):
+                keys.append(list(constraint["columns"]))
+                if constraint["type"] == "primary_key":
+                    not_null += [c for c in constraint["columns"] if c not in not_null]
+        labels = [f"not_null({c})" for c in not_null] + [f"unique({', '.join(k)})" for k in keys]
+        if not labels:
+            continue
+        measures = [f"sum(case when {c} is null then 1 else 0 end)" for c in not_null] + [
+            f"(select count(*) from (select {', '.join(k)} from {relation} group by {', '.join(k)}"
+            " having count(*) > 1) as duplicated)"
+            for k in keys
+        ]
+        select = ", ".join(f"coalesce({m}, 0) as m{i}" for i, m in enumerate(measures))
+        checks.append((relation, labels, f"select {select} from {relation}"))
+    return checks
+
+
+def constraint_violations(query: Callable[[str], Any], manifest: dict) -> list[str]:
+    """Every contract constraint broken by the built rows, as 'relation: check: n rows' (n
+    duplicated keys for unique); `query` runs SQL and returns one row indexable by m0, m1, ..."""
+    broken = []
+    for relation, labels, sql in constraint_queries(manifest):
+        row = query(sql)
+        for i, label in enumerate(labels):
+            if row[f"m{i}"]:
+                broken.append(f"{relation}: {label}: {row[f'm{i}']} rows")
+    return broken
+
+
+def check_constraints(spark: Any, manifest: dict) -> int:
+    """Raise when a built table breaks a contract constraint (constraint_queries); returns the
+    number of checks made."""
+    broken = constraint_violations(lambda sql: spark.sql(sql).collect()[0], manifest)
+    if broken:
+        raise SparkBuildError("contract constraints broken on Spark: " + "; ".join(broken))
+    return sum(len(labels) for _, labels, _ in constraint_queries(manifest))
+
+
 def build(
     spark: Any,
     work_dir: Path,
@@ -300,6 +362,12 @@ def build(
             lambda: run_dbt(["build", *tables, "--exclude", *upstream], project_dir, target_path),
         ),
     ]
+    steps.append(
+        (
+            "contract constraints (not enforced by parquet tables)",
+            lambda: log(f"{check_constraints(spark, manifest)} constraint checks hold"),
+        )
+    )
     if test_args is not None:
         steps.append(("dbt tests", lambda: run_dbt(["test", *test_args], project_dir, target_path)))
     for name, step in steps:

@@ -84,11 +84,11 @@ def test_exports_are_complete_and_free_of_deleted_people(built_warehouse, delete
     names = {f["file"] for f in manifest["files"]}
     for name in AUDIENCES:
         assert f"audience_{name}.parquet" in names and f"audience_{name}.csv" in names
-    assert {"audience_vip_loyal__google_upload.csv", "audience_vip_loyal__meta_upload.csv"} <= names
+    # vip_loyal targets google_ads only: a Customer Match file and no Meta file
+    assert "audience_vip_loyal__google_upload.csv" in names
+    assert "audience_vip_loyal__meta_upload.csv" not in names
     header = (tmp_path / "audience_vip_loyal__google_upload.csv").read_text().splitlines()[0]
     assert header == "Email,Phone,First Name,Last Name,Country,Zip"
-    meta_header = (tmp_path / "audience_vip_loyal__meta_upload.csv").read_text().splitlines()[0]
-    assert meta_header == "EMAIL,PHONE,FN,LN,CT,ST,ZIP,COUNTRY,EXTERN_ID"
     for entry in manifest["files"]:
         path = tmp_path / entry["file"]
         assert hashlib.sha256(path.read_bytes()).hexdigest() == entry["sha256"]

@@ -9,6 +9,7 @@ import duckdb
 import pytest
 
 from lifecycle.quality.health import (
+    dbt_test_warnings,
     freshness_rules,
     freshness_warnings,
     ingest_warnings,
@@ -135,3 +136,38 @@ def test_published_row_counts_compared_with_the_previous_build():
     assert "2,000 -> 900 rows (-55%)" in found["marts.customer_profiles"].message
     assert "missing now" in found["audiences.audience_vip_loyal"].message
     assert table_row_warnings(current, {}, 0.5) == []  # the first build
+
+
+def _run_results(path: Path, generated_at: str, *results: tuple[str, str, str | None]) -> Path:
+    import json
+
+    path.write_text(
+        json.dumps(
+            {
+                "metadata": {"generated_at": generated_at},
+                "results": [{"unique_id": u, "status": s, "message": m} for u, s, m in results],
+            }
+        )
+    )
+    return path
+
+
+def test_dbt_warn_tests_of_this_build_become_build_warnings(tmp_path):
+    results = _run_results(
+        tmp_path / "run_results.json",
+        "2026-06-01T10:05:00.000000Z",
+        (
+            "test.lifecycle.audience_size_shrink_vip_loyal.abc123",
+            "warn",
+            "Got 1 result, configured to warn if != 0",
+        ),
+        ("test.lifecycle.unique_customer_profiles_customer_key.def456", "pass", None),
+        ("model.lifecycle.customer_profiles", "success", "OK"),
+        ("test.lifecycle.not_null_orders.0a1b2c", "fail", "Got 3 results"),  # an error stops the build
+    )
+    warnings = dbt_test_warnings(results, dt.datetime(2026, 6, 1, 10, 0, tzinfo=dt.UTC))
+    assert [(w.kind, w.subject) for w in warnings] == [("dbt_test", "audience_size_shrink_vip_loyal")]
+    assert "Got 1 result" in warnings[0].message
+    # results of an earlier dbt run are not this build's
+    assert dbt_test_warnings(results, dt.datetime(2026, 6, 1, 10, 6, tzinfo=dt.UTC)) == []
+    assert dbt_test_warnings(tmp_path / "missing.json", dt.datetime(2026, 6, 1, tzinfo=dt.UTC)) == []

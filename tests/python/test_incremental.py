@@ -255,3 +255,123 @@ def test_a_replacing_ingest_rebuilds_the_incremental_models(
         columns = "* exclude (_ingest_id)"  # two ingests of the same files: different ids
         got = query(replaced, f"select {columns} from {schema}.{model} order by all")
         assert got == query(fresh, f"select {columns} from {schema}.{model} order by all"), model
+
+
+# Identifier columns of the tables that carry identities, rewritten for an unrelated delivery.
+IDENTIFIER_COLUMNS = {
+    "customers": ["customer_id", "email"],
+    "orders": ["order_id", "customer_id", "email", "anonymous_id"],
+    "order_items": ["order_id"],
+    "events": ["event_id", "user_id", "email", "anonymous_id", "device_id"],
+}
+
+
+def unrelated_delivery(out: Path, shared: set[str]) -> tuple[Path, int]:
+    """A delivery of new people who share no usable identifier with anyone delivered before: a
+    second generated shop (another seed) whose identifiers all get the prefix 'new-' (emails
+    stay valid: 'new-ana@x.com'), except the values in `shared` (placeholders and shared devices
+    of the first shop, such as the store kiosk), which are delivered as they are because
+    unrelated people do use the same kiosk. Phones are left out (random digits could collide).
+    Every fifth event with an email loses its user_id, anonymous_id and device_id: an email-only
+    event (a server-side newsletter form) that must still resolve to its person.
+    Returns the folder and the number of new customers."""
+    from lifecycle.generate import generate
+
+    shop = out / "shop"
+    generate(shop, customers=60, months=12, seed=23, end_date="2026-09-30", progress=False)
+    folder = out / "delivery"
+    folder.mkdir()
+    con = duckdb.connect()
+    try:
+        con.execute("create temp table shared (value varchar)").fetchall()
+        con.executemany("insert into shared values (?)", [(v,) for v in sorted(shared)])
+        for name, columns in IDENTIFIER_COLUMNS.items():
+            con.execute(
+                f"create or replace temp table delivered as select *, row_number() over () as n"
+                f" from read_csv('{shop / name}.csv', all_varchar = true)"
+            ).fetchall()
+            for column in columns:
+                con.execute(
+                    f'update delivered set "{column}" = \'new-\' || "{column}"'
+                    f' where "{column}" not in (select value from shared)'
+                ).fetchall()
+            if name == "customers":
+                con.execute("update delivered set phone = null").fetchall()
+            if name == "events":
+                con.execute(
+                    "update delivered set user_id = null, anonymous_id = null, device_id = null"
+                    " where email is not null and n % 5 = 0"
+                ).fetchall()
+            con.execute(
+                f"copy (select * exclude (n) from delivered order by n) to '{folder / name}.csv' (header)"
+            ).fetchall()
+        customers = con.execute(f"select count(*) from read_csv('{folder}/customers.csv')").fetchall()[0][0]
+        email_only = con.execute(
+            f"select count(*) from read_csv('{folder}/events.csv', all_varchar = true)"
+            " where email is not null and user_id is null and anonymous_id is null"
+        ).fetchall()[0][0]
+        assert email_only > 10, "the unrelated delivery has too few email-only events"
+        return folder, customers
+    finally:
+        con.close()
+
+
+def test_unrelated_new_customers_leave_every_existing_customer_key_unchanged(
+    deliveries, incremental_warehouse, build, tmp_path
+):
+    before = dict(
+        query(incremental_warehouse, "select node, customer_key from intermediate.int_identity_graph")
+    )
+    orders_before = dict(
+        query(incremental_warehouse, "select order_id, customer_key from intermediate.int_orders_resolved")
+    )
+    shared = {
+        value
+        for (value,) in query(
+            incremental_warehouse,
+            "select id_value from intermediate.int_identity_nodes where is_placeholder or is_shared",
+        )
+    }
+    persons_before = query(incremental_warehouse, "select count(*) from intermediate.int_persons")[0][0]
+    folder, new_customers = unrelated_delivery(tmp_path, shared)
+
+    after_db = tmp_path / "after.duckdb"
+    shutil.copy(incremental_warehouse, after_db)
+    # loaded after the last delivery and after the new shop's last day (2026-09-30)
+    loaded_at = max(deliveries[-1][1] + dt.timedelta(days=1), dt.datetime(2026, 10, 1))
+    ingest(folder, database=after_db, loaded_at=loaded_at, append=True)
+    # only the identity models and what they read, with their data tests (among them: every
+    # identified event, the new email-only ones included, has a person)
+    build(
+        after_db,
+        [
+            "build",
+            "--select",
+            "+int_persons",
+            "+int_orders_resolved",
+            "+int_events_resolved",
+            "--exclude",
+            "resource_type:unit_test",
+            # only tests whose every parent was rebuilt (not quarantine or KPI reconciliations)
+            "--indirect-selection",
+            "cautious",
+        ],
+    )
+
+    after = dict(query(after_db, "select node, customer_key from intermediate.int_identity_graph"))
+    assert len(after) > len(before), "the new delivery added no identifiers"
+    changed = {node: (key, after.get(node)) for node, key in before.items() if after.get(node) != key}
+    assert changed == {}, (
+        f"{len(changed)} existing identifiers changed person, e.g. {list(changed.items())[:3]}"
+    )
+    # and nobody new joined an existing person: every new identifier has a new key
+    old_keys = set(before.values())
+    joined = [node for node, key in after.items() if node not in before and key in old_keys]
+    assert joined == [], f"new identifiers merged into existing persons: {joined[:5]}"
+    orders_after = dict(
+        query(after_db, "select order_id, customer_key from intermediate.int_orders_resolved")
+    )
+    assert {o: orders_after.get(o) for o in orders_before} == orders_before
+    new_customer_nodes = sum(node.startswith("customer_id:new-") for node in after)
+    assert new_customer_nodes > new_customers / 2, "the new customers did not reach the graph"
+    assert query(after_db, "select count(*) from intermediate.int_persons")[0][0] > persons_before

@@ -95,6 +95,28 @@ def test_measures_are_read_as_python_values():
     assert _plain(row["missing"]) is None
 
 
+def test_integer_measures_stay_integers_when_every_measure_of_a_table_is_numeric():
+    """A row of an all-numeric frame is float64: read that way, a sum of cents 2 apart in 11
+    million would pass as equal within REL_TOL."""
+    big = 11_561_886
+
+    def query(sql: str) -> pd.DataFrame:
+        if " as m0" in sql:
+            count = sql.count(" as m")
+            # a double among the integers, as a table's measures have (rates, averages)
+            return pd.DataFrame(
+                {f"m{i}": pd.Series([big], dtype="float64" if i == 0 else "int64") for i in range(count)}
+            )
+        if "group by" in sql:
+            return pd.DataFrame({"value": [], "n": []})
+        return pd.DataFrame({name: [] for name in sql.removeprefix("select ").split(" from ")[0].split(", ")})
+
+    values = mart_measures(query)
+    cost = values["journey_performance: sum(cost) in cents"]
+    assert isinstance(cost, int) and cost == big
+    assert not values_agree(cost, big + 2)
+
+
 @pytest.mark.e2e
 def test_every_measure_runs_on_a_duckdb_build(built_warehouse):
     con = duckdb.connect(str(built_warehouse), read_only=True)

@@ -19,8 +19,9 @@ from lifecycle import publish as publish_module
 from lifecycle.publish import previous_build, publish
 
 
-def make_working(path: Path, customers: int) -> Path:
-    """A working file with every kind of schema; the number of customers tells builds apart."""
+def make_working(path: Path, customers: int, deletion_requests: tuple[tuple[str, str], ...] = ()) -> Path:
+    """A working file with every kind of schema; the number of customers tells builds apart.
+    `deletion_requests` are (customer_id, email) rows of staging.stg_raw__deletion_requests."""
     path.unlink(missing_ok=True)
     con = duckdb.connect(str(path))
     try:
@@ -48,6 +49,16 @@ def make_working(path: Path, customers: int) -> Path:
             "create table restricted.customer_contacts as select 'ann@example.com' as email"
         ).fetchall()
         con.execute("create table raw.orders as select '1' as order_id").fetchall()
+        con.execute(
+            "create table staging.stg_raw__deletion_requests (customer_id varchar, email varchar,"
+            " regulation varchar, requested_at timestamp)"
+        ).fetchall()
+        for customer_id, email in deletion_requests:
+            con.execute(
+                "insert into staging.stg_raw__deletion_requests"
+                " values (?, ?, 'gdpr', timestamp '2026-09-01')",
+                [customer_id, email],
+            ).fetchall()
         con.execute(
             "create table intermediate.int_as_of_date as"
             " select date '2026-09-30' as as_of_date, timestamp '2026-10-01' as as_of_at"
@@ -139,6 +150,43 @@ def test_old_export_builds_are_pruned(setup):
         publish(working, serving, f"b{i}", exports_dir=exports)
     assert sorted(p.name for p in (exports / "builds").iterdir()) == ["b3", "b4", "b5"]
     assert os.readlink(exports / "current") == str(Path("builds") / "b5")
+
+
+def test_export_folders_made_before_a_new_deletion_request_are_removed(setup):
+    working, serving, exports = setup
+
+    def folders() -> list[str]:
+        return sorted(p.name for p in (exports / "builds").iterdir())
+
+    publish(working, serving, "b1", exports_dir=exports)
+    publish(working, serving, "b2", exports_dir=exports)
+    assert folders() == ["b1", "b2"]
+    make_working(working, customers=3, deletion_requests=(("c1", "ann@example.com"),))
+    publish(working, serving, "b3", exports_dir=exports)
+    assert folders() == ["b3"]  # b1 and b2 may hold c1's hashes
+    manifest = (exports / "builds" / "b3" / "manifest.json").read_text()
+    assert json.loads(manifest)["deletion_requests"]["requests"] == 1
+    assert "ann@example.com" not in manifest and "c1" not in manifest  # a set digest, no identifiers
+    publish(working, serving, "b4", exports_dir=exports)  # the same requests: b3 honours them all
+    assert folders() == ["b3", "b4"]
+    make_working(working, customers=3, deletion_requests=(("c1", "ann@example.com"), ("c2", None)))
+    publish(working, serving, "b5", exports_dir=exports)
+    assert folders() == ["b5"]
+    assert os.readlink(exports / "current") == str(Path("builds") / "b5")
+
+
+def test_an_export_folder_without_a_deletion_record_goes_when_requests_exist(setup):
+    working, serving, exports = setup
+    publish(working, serving, "b1", exports_dir=exports)
+    manifest = exports / "builds" / "b1" / "manifest.json"
+    older = json.loads(manifest.read_text())
+    del older["deletion_requests"]  # a folder written before manifests recorded them
+    manifest.write_text(json.dumps(older))
+    publish(working, serving, "b2", exports_dir=exports)  # no requests: nothing to honour
+    assert sorted(p.name for p in (exports / "builds").iterdir()) == ["b1", "b2"]
+    make_working(working, customers=3, deletion_requests=(("c1", None),))
+    publish(working, serving, "b3", exports_dir=exports)
+    assert sorted(p.name for p in (exports / "builds").iterdir()) == ["b3"]
 
 
 @pytest.mark.parametrize("failing", ["replace", "export"])

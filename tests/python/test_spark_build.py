@@ -15,6 +15,7 @@ import pytest
 from lifecycle.spark_build import (
     DbtStandIn,
     SparkBuildError,
+    constraint_violations,
     python_models,
     run_python_models,
     spark_ready_arrow,
@@ -157,3 +158,46 @@ def test_arrow_types_are_made_storable_like_the_sql_models_tables():
     assert ready.schema.field("nothing").type == pa.string()
     assert ready.schema.field("label").type == pa.string()
     assert ready.schema.field("amount").type == pa.float64()
+
+
+def _contracted(
+    name: str, columns: dict[str, list[str]], constraints: list[dict], enforced: bool = True
+) -> dict:
+    """A SQL model node with a contract: column name -> its constraint types, model constraints."""
+    node = _node(name, [], schema="main", language="sql", contract={"enforced": enforced})
+    node["unique_id"] = f"model.lifecycle.{name}"
+    node["columns"] = {
+        c: {"name": c, "constraints": [{"type": t} for t in kinds]} for c, kinds in columns.items()
+    }
+    node["constraints"] = constraints
+    return node
+
+
+def test_contract_constraints_are_checked_on_the_rows():
+    """Parquet tables on Spark enforce no constraint: the build counts the rows that break
+    each not_null and primary key itself (here on DuckDB, whose SQL is the same)."""
+    con = duckdb.connect()
+    con.execute(
+        "create table mart as select * from (values (1, 'a', 'x'), (2, null, 'x'), (2, 'b', null))"
+        " as t(id, label, kind)"
+    )
+    con.execute("create table pairs as select * from (values (1, 'a'), (1, 'b'), (1, 'a')) as t(id, part)")
+    con.execute("create table loose as select null as id")
+    manifest = _manifest(
+        _contracted("mart", {"id": ["primary_key"], "label": ["not_null"], "kind": []}, []),
+        _contracted("pairs", {"id": [], "part": []}, [{"type": "primary_key", "columns": ["id", "part"]}]),
+        _contracted("loose", {"id": ["not_null"]}, [], enforced=False),
+    )
+
+    def query(sql: str) -> dict:
+        frame = con.sql(sql).df()
+        return {column: int(frame[column][0]) for column in frame.columns}
+
+    assert sorted(constraint_violations(query, manifest)) == [
+        "main.mart: not_null(label): 1 rows",
+        "main.mart: unique(id): 1 rows",
+        "main.pairs: unique(id, part): 1 rows",
+    ]
+    con.execute("delete from mart where id = 2")
+    con.execute("delete from pairs where part = 'b'")
+    assert constraint_violations(query, manifest) == ["main.pairs: unique(id, part): 1 rows"]

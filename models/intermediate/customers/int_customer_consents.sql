@@ -1,5 +1,7 @@
 {#- Current consent per person, channel and purpose: the latest recorded change up to
-    as_of_date wins. Null = never asked (treated as not granted by audiences). -#}
+    as_of_date wins. Null = never asked (treated as not granted by audiences). Two changes
+    recorded at the same instant are a tie the data cannot break: revoked wins, because
+    contacting someone who withdrew consent is the costly mistake. -#}
 with
 
 as_of as (
@@ -18,7 +20,9 @@ latest as (
         consents.consent_status,
         row_number() over (
             partition by graph.customer_key, consents.channel, consents.purpose
-            order by consents.recorded_at desc, consents.consent_status desc
+            order by
+                consents.recorded_at desc,
+                case when consents.consent_status = 'revoked' then 0 else 1 end
         ) as recency_rank
     from {{ ref('stg_raw__consents') }} as consents
     cross join as_of

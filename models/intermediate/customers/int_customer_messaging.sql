@@ -1,5 +1,5 @@
 {#- Message engagement per person up to as_of_date, summed from customer_channel_engagement (the
-    one source of truth for channel engagement): counts per channel, the preferred channel and the
+    one source of truth for channel engagement): counts per channel, the preferred channel, all channels ranked, and the
     local hour at which they open or click most. Holdout rows and deleted persons are already
     left out there. -#}
 with
@@ -32,6 +32,15 @@ ranked_channels as (
             partition by customer_key order by clicks desc, opens desc, deliveries desc, channel
         ) as preference_rank
     from per_channel
+),
+
+channel_affinity as (
+    -- every channel the person was messaged on, most engaged first (Klaviyo's ranked affinity)
+    select
+        customer_key,
+        {{ dbt.listagg('channel', "' > '", 'order by preference_rank') }} as channel_affinity
+    from ranked_channels
+    group by 1
 ),
 
 hours as (
@@ -85,11 +94,13 @@ final as (
         sum(per_channel.bounces) as bounces,
         sum(per_channel.complaints) as complaints,
         max(case when preferred.preference_rank = 1 then preferred.channel end) as preferred_channel,
+        max(channel_affinity.channel_affinity) as channel_affinity,
         max(best_hour.best_send_hour_local) as best_send_hour_local
     from (select distinct customer_key from per_channel) as people
     left join per_channel on people.customer_key = per_channel.customer_key
     left join ranked_channels as preferred
         on people.customer_key = preferred.customer_key and preferred.preference_rank = 1
+    left join channel_affinity on people.customer_key = channel_affinity.customer_key
     left join best_hour on people.customer_key = best_hour.customer_key
     group by 1
 )

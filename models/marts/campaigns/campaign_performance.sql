@@ -31,9 +31,14 @@ joined as (
         coalesce(campaigns.journey, 'unknown') as journey,
         campaigns.channel,
         results.variant = 'control' as is_holdout,
+        {#- the share as a double rounded with round_double, which is what DuckDB's cast of the
+            division did; Spark's decimal division and cast rounded 2 cents of the test shop's
+            journey costs the other way -#}
         cast(
             case when results.variant != 'control' and treated_members.members > 0
-                then campaigns.cost * results.members / treated_members.members end
+                then {{ round_double(
+                    'cast(campaigns.cost * results.members as double) / treated_members.members', 2
+                ) }} end
             as {{ type_money() }}
         ) as cost,
         tests.ab_difference,

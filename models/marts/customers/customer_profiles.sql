@@ -133,11 +133,14 @@ final as (
         cast(coalesce(messaging.{{ channel }}_opens, 0) as {{ dbt.type_bigint() }}) as {{ channel }}_opens,
         cast(coalesce(messaging.{{ channel }}_clicks, 0) as {{ dbt.type_bigint() }}) as {{ channel }}_clicks,
         {% endfor %}
-        cast(case when messaging.email_sends > 0
-            then 1.0 * messaging.email_opens / messaging.email_sends end as double) as email_open_rate,
-        cast(case when messaging.email_sends > 0
-            then 1.0 * messaging.email_clicks / messaging.email_sends end as double) as email_click_rate,
+        {% for channel in ['email', 'sms', 'push', 'whatsapp', 'web_push', 'in_app'] %}
+        cast(case when messaging.{{ channel }}_sends > 0
+            then 1.0 * messaging.{{ channel }}_opens / messaging.{{ channel }}_sends end as double) as {{ channel }}_open_rate,
+        cast(case when messaging.{{ channel }}_sends > 0
+            then 1.0 * messaging.{{ channel }}_clicks / messaging.{{ channel }}_sends end as double) as {{ channel }}_click_rate,
+        {% endfor %}
         messaging.preferred_channel,
+        messaging.channel_affinity,
         cast(messaging.best_send_hour_local as {{ dbt.type_bigint() }}) as best_send_hour_local,
         coalesce(messaging.unsubscribes, 0) > 0 as has_unsubscribed,
         coalesce(messaging.bounces, 0) > 0 as has_bounced,

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +34,7 @@ PERIODS = {"minute": dt.timedelta(minutes=1), "hour": dt.timedelta(hours=1), "da
 class BuildWarning:
     """Something a person should look at; the build still publishes."""
 
-    kind: str  # freshness, ingest_rows, table_rows, no_suite
+    kind: str  # freshness, ingest_rows, table_rows, no_suite, dbt_test
     subject: str  # the table concerned
     message: str
 
@@ -198,3 +199,21 @@ def table_row_warnings(current: dict[str, int], previous: dict[str, int], share:
                 )
             )
     return warnings
+
+
+def dbt_test_warnings(run_results: Path, since: dt.datetime) -> list[BuildWarning]:
+    """The dbt tests of severity warn that found rows in the dbt run that wrote `run_results`
+    (an audience that shrank too much, a delivery with null keys ...): dbt prints them among
+    hundreds of lines, the build summary lists them. Results written before `since` belong to an
+    earlier run and are ignored."""
+    if not run_results.exists():
+        return []
+    results = json.loads(run_results.read_text(encoding="utf-8"))
+    generated = dt.datetime.fromisoformat(results["metadata"]["generated_at"].replace("Z", "+00:00"))
+    if generated < since:
+        return []
+    return [
+        BuildWarning("dbt_test", result["unique_id"].split(".")[2], f"{result['message']} (severity warn)")
+        for result in results["results"]
+        if result["status"] == "warn" and result["unique_id"].startswith("test.")
+    ]

@@ -213,8 +213,8 @@ def customer_profiles(f: Facts) -> list:
         *non_negative("orders", "orders_placed", "revenue", "sessions", "open_cart_value"),
         *at_least("orders_placed", "orders", why="completed orders are among the orders placed"),
         *probability("discount_affinity", "probability_alive", "churn_probability", "purchase_probability"),
-        # opens and clicks per email sent: repeated opens of one email can take them above 1
-        *non_negative("email_open_rate", "email_click_rate"),
+        # opens and clicks per message sent: repeated opens of one message can take them above 1
+        *non_negative(*(f"{c}_{r}_rate" for c in CHANNELS for r in ("open", "click"))),
         *between("latest_nps_score", low=0, high=10, why="NPS answers are 0-10"),
         *between("latest_csat_score", low=1, high=5, why="CSAT answers are 1-5"),
         *between("best_send_hour_local", low=0, high=23, why="an hour of the day"),
@@ -634,6 +634,19 @@ def audience_memberships_history(f: Facts) -> list:
 def privacy_suppressions(f: Facts) -> list:
     return [
         *key("suppression_reason", "channel"),
-        *accepted("suppression_reason", ["deletion_request", "no_consent_or_suppressed"]),
+        *accepted(
+            "suppression_reason",
+            [
+                "deletion_request",
+                "any_reason",
+                "no_consent",
+                "no_contact_details",
+                "unsubscribed",
+                "bounced",
+                "complained",
+                "no_ads_consent",
+                "sale_or_sharing_opt_out",
+            ],
+        ),
         *non_negative("people"),
     ]

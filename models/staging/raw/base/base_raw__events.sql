@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_materialization(),
         incremental_strategy=incremental_strategy(),
         unique_key='_raw_row_id',
         on_schema_change='fail',
