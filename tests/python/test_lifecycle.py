@@ -12,10 +12,13 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 from conftest import query, read_csv_rows
 
+from lifecycle.build import project_vars
 from lifecycle.cli import run_dbt
+from lifecycle.modelling.classifiers import FEATURES, add_bgnbd_feature
 
 pytestmark = pytest.mark.e2e
 
@@ -236,3 +239,39 @@ def test_funnel_action_counts_the_month_s_buyers(built_warehouse):
     assert len(rows) >= 2 * 24
     assert [r for r in rows if r[2] != r[3]] == []
     assert sum(r[2] for r in rows) > 0
+
+
+def _feature_snapshots(db: Path, horizon_days: int) -> pd.DataFrame:
+    """Every feature snapshot of a warehouse with the BG/NBD features the Python models add
+    (each snapshot fitted on its own rows, as int_purchase_model_scores does)."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        frame = con.execute(
+            "select * from intermediate.int_customer_feature_snapshots order by snapshot_date, customer_key"
+        ).df()
+    finally:
+        con.close()
+    return add_bgnbd_feature(frame.reset_index(drop=True), horizon_days)
+
+
+def test_features_at_the_earlier_date_do_not_see_later_data(built_warehouse, earlier_build):
+    """No leakage: the earlier build never saw data after its as_of_date, so its scoring snapshot
+    holds what could be known then. The full build's snapshot at that date must hold exactly the
+    same customers and every feature the classifiers use (labels excluded), so a feature that
+    reads data after its snapshot (revenue, discounts, categories, engagement, BG/NBD) fails."""
+    db, as_of = earlier_build
+    horizon_days = int(project_vars([])["purchase_horizon_days"])
+    full = _feature_snapshots(built_warehouse, horizon_days)
+    early = _feature_snapshots(db, horizon_days)
+    full_dates = set(full["snapshot_date"].dt.date)
+    assert as_of in full_dates, f"the full build has no snapshot at {as_of}: {sorted(full_dates)}"
+    at_date = full[full["snapshot_date"].dt.date == as_of].set_index("customer_key").sort_index()
+    scoring = early[early["is_scoring_snapshot"]].set_index("customer_key").sort_index()
+    assert set(scoring["snapshot_date"].dt.date) == {as_of}
+    assert len(scoring) > 500
+    assert list(scoring.index) == list(at_date.index), "different customers at the snapshot date"
+    # the later snapshots of the full build did see more: the comparison is not trivially equal
+    assert (full.groupby("snapshot_date")["revenue_total"].sum().diff().dropna() > 0).all()
+    pd.testing.assert_frame_equal(
+        scoring[FEATURES].astype(float), at_date[FEATURES].astype(float), check_exact=False, rtol=1e-9
+    )
