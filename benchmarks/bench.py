@@ -41,27 +41,14 @@ import sys
 import time
 from pathlib import Path
 
+from lifecycle.contract import DELIVERY_TIME_COLUMNS
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results.jsonl"
 DOC = ROOT / "docs" / "benchmarks.md"
 END_DATE = "2026-09-30"
 MONTHS = 24
 SEED = 42
-# When each row "happened": the column that puts it before or on the last day (order lines take
-# their order's time), as in tests/python/test_incremental.py.
-TIME_COLUMNS = {
-    "orders": "ordered_at",
-    "products": "launched_at",
-    "customers": "created_at",
-    "events": '"timestamp"',
-    "message_events": "occurred_at",
-    "campaigns": "started_at",
-    "consents": "recorded_at",
-    "deletion_requests": "requested_at",
-    "survey_responses": "responded_at",
-    "referrals": "created_at",
-    "loyalty_transactions": "occurred_at",
-}
 # BG/NBD parameters of the two fits must agree to this relative difference.
 PARAMETER_RTOL = 1e-3
 # Summary monetary values: SQL averages decimals, lifetimes floats.
@@ -146,9 +133,8 @@ def split_last_day(shop: Path, base: Path, day: Path, last_day: dt.date) -> dict
                     " left join order_times as o on r.order_id = o.order_id"
                 )
             else:
-                timed = (
-                    f"select {columns}, {time_of(TIME_COLUMNS[name])} as t from read_parquet('{path}') as r"
-                )
+                happened = time_of(DELIVERY_TIME_COLUMNS[name])
+                timed = f"select {columns}, {happened} as t from read_parquet('{path}') as r"
             counts[name] = []
             for folder, where in ((base, f"t is null or t < {cut}"), (day, f"t >= {cut}")):
                 target = folder / f"{name}.parquet"

@@ -26,6 +26,22 @@ DUCKDB_TYPES = {
 # Load columns added by ingest to every raw table.
 LOAD_COLUMNS = ("_raw_row_id", "_source_file", "_loaded_at", "_ingest_id")
 
+# When a row of each contract table "happened" (SQL, quoted where needed; order lines take their
+# order's time): what the benchmark and the incremental test split deliveries by.
+DELIVERY_TIME_COLUMNS = {
+    "orders": "ordered_at",
+    "products": "launched_at",
+    "customers": "created_at",
+    "events": '"timestamp"',
+    "message_events": "occurred_at",
+    "campaigns": "started_at",
+    "consents": "recorded_at",
+    "deletion_requests": "requested_at",
+    "survey_responses": "responded_at",
+    "referrals": "created_at",
+    "loyalty_transactions": "occurred_at",
+}
+
 
 @dataclass(frozen=True)
 class Column:

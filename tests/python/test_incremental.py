@@ -14,27 +14,12 @@ import pytest
 from conftest import query
 
 from lifecycle.cli import run_dbt
-from lifecycle.contract import load_contract
+from lifecycle.contract import DELIVERY_TIME_COLUMNS, load_contract
 from lifecycle.ingest import ingest
 
 pytestmark = pytest.mark.e2e
 
 BATCHES = 3
-# When each row "happened": the column that places it in a delivery period (order lines take
-# their order's time). A row whose time cannot be read is spread over the batches by row number.
-TIME_COLUMNS = {
-    "orders": "ordered_at",
-    "products": "launched_at",
-    "customers": "created_at",
-    "events": '"timestamp"',
-    "message_events": "occurred_at",
-    "campaigns": "started_at",
-    "consents": "recorded_at",
-    "deletion_requests": "requested_at",
-    "survey_responses": "responded_at",
-    "referrals": "created_at",
-    "loyalty_transactions": "occurred_at",
-}
 INCREMENTAL_MODELS = [
     "base_raw__events",
     "base_raw__message_events",
@@ -91,7 +76,7 @@ def split_into_deliveries(shop: Path, out: Path, work_db: Path) -> list[tuple[Pa
                     " left join order_times as o on trim(r.order_id) = o.order_id"
                 )
             else:
-                timed = f"select *, {time_of(TIME_COLUMNS[name])} as t from raw.{name}"
+                timed = f"select *, {time_of(DELIVERY_TIME_COLUMNS[name])} as t from raw.{name}"
             period = (
                 f"case when t is null then _raw_row_id % {BATCHES} + 1"
                 f" when t < '{cut_1}' then 1 when t < '{cut_2}' then 2 else 3 end"
