@@ -62,28 +62,27 @@ gaps as (
     from browser_events
 ),
 
-numbered as (
+starts as (
     select
         *,
-        sum(case
-            -- seconds, not minutes: datediff counts minute boundaries crossed, not elapsed time
+        -- seconds, not minutes: datediff counts minute boundaries crossed, not elapsed time
+        case
             when seconds_since_previous is null
                 or seconds_since_previous > {{ var('session_timeout_minutes') }} * 60
                 then 1 else 0
-        end) over (
-            partition by browser_id order by event_at, event_id
-            rows between unbounded preceding and current row
-        ) as session_number
+        end as is_session_start
     from gaps
 ),
 
-ordered as (
+numbered as (
+    -- the session's first event is its start row: no second sort to number events in a session
     select
         *,
-        row_number() over (
-            partition by browser_id, session_number order by event_at, event_id
-        ) as event_number
-    from numbered
+        sum(is_session_start) over (
+            partition by browser_id order by event_at, event_id
+            rows between unbounded preceding and current row
+        ) as session_number
+    from starts
 ),
 
 sessions as (
@@ -93,13 +92,13 @@ sessions as (
         min(event_at) as started_at,
         max(event_at) as ended_at,
         count(*) as events,
-        max(case when event_number = 1 then page_url end) as landing_page,
-        max(case when event_number = 1 then referrer end) as referrer,
-        max(case when event_number = 1 then platform end) as platform,
-        max(case when event_number = 1 then device_id end) as device_id,
-        max(case when event_number = 1 then utm_source end) as utm_source,
-        max(case when event_number = 1 then utm_medium end) as utm_medium,
-        max(case when event_number = 1 then utm_campaign end) as utm_campaign,
+        max(case when is_session_start = 1 then page_url end) as landing_page,
+        max(case when is_session_start = 1 then referrer end) as referrer,
+        max(case when is_session_start = 1 then platform end) as platform,
+        max(case when is_session_start = 1 then device_id end) as device_id,
+        max(case when is_session_start = 1 then utm_source end) as utm_source,
+        max(case when is_session_start = 1 then utm_medium end) as utm_medium,
+        max(case when is_session_start = 1 then utm_campaign end) as utm_campaign,
         sum(case when event_name = 'Product Viewed' then 1 else 0 end) as products_viewed,
         sum(case when event_name = 'Product Added' then 1 else 0 end) as products_added,
         max(case when event_name = 'Checkout Started' then 1 else 0 end) = 1 as has_checkout_started,
@@ -107,7 +106,7 @@ sessions as (
         max(_loaded_at) as _loaded_at,
         -- any one delivery of the session is enough for reset_when_deliveries_replaced
         max(_ingest_id) as _ingest_id
-    from ordered
+    from numbered
     group by 1, 2
 ),
 
