@@ -23,6 +23,46 @@
 {%- endmacro %}
 
 
+{#- The raw rows of a large (incremental) table with their copy_number, for the CTE that reads
+    raw: same numbers as copy_number() over every row, without sorting every wide row. Exact
+    copies share every column, so only rows whose raw `key_columns` value occurs more than once
+    (or has a null part) can be a later copy; only those are numbered, the rest are first copies.
+    Under is_incremental() the rows are filtered as rows_of_keys_with_new_deliveries does; copies
+    of one row share its cleaned key, so numbering them over all of raw gives the same numbers. -#}
+{% macro copy_numbered_rows(table_name, columns, key_columns) -%}
+    {%- set raw = source('raw', table_name) -%}
+    select
+        raw_rows.*,
+        coalesce(later_copies.copy_number, 1) as copy_number
+    from {{ raw }} as raw_rows
+    left join (
+        select
+            candidates._raw_row_id,
+            {{ copy_number(table_name, columns) }} as copy_number
+        from {{ raw }} as candidates
+        left join (
+            select
+                {%- for key in key_columns %}
+                {{ adapter.quote(key) }} as _repeated_key_{{ loop.index }}{{ ',' if not loop.last }}
+                {%- endfor %}
+            from {{ raw }}
+            group by {% for key in key_columns %}{{ adapter.quote(key) }}{{ ', ' if not loop.last }}{% endfor %}
+            having count(*) > 1
+        ) as repeated_keys
+            on {% for key in key_columns -%}
+                candidates.{{ adapter.quote(key) }} = repeated_keys._repeated_key_{{ loop.index }}
+                {{- ' and ' if not loop.last }}
+            {%- endfor %}
+        where repeated_keys._repeated_key_1 is not null
+            {%- for key in key_columns %}
+            or candidates.{{ adapter.quote(key) }} is null
+            {%- endfor %}
+    ) as later_copies
+        on raw_rows._raw_row_id = later_copies._raw_row_id
+    {{- rows_of_keys_with_new_deliveries(raw, 'raw_rows', key_columns) }}
+{%- endmacro %}
+
+
 {#- Final verdict of a staged row. `checked` must hold check_reason (null = passed the row
     checks) and copy_number. Among the passing first copies of one key, the newest version wins
     (version_order); older versions are quarantined as 'superseded', exact copies as 'duplicate',

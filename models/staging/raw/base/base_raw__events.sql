@@ -17,11 +17,7 @@
 with
 
 source as (
-    select
-        raw_rows.*,
-        {{ copy_number('events', ['event_id', 'event_type', 'event_name', 'anonymous_id', 'user_id', 'email', 'timestamp', 'received_at', 'platform', 'device_id', 'page_url', 'referrer', 'utm_source', 'utm_medium', 'utm_campaign', 'properties']) }} as copy_number
-    from {{ source('raw', 'events') }} as raw_rows
-    {{- rows_of_keys_with_new_deliveries(source('raw', 'events'), 'raw_rows', ['event_id']) }}
+    {{ copy_numbered_rows('events', ['event_id', 'event_type', 'event_name', 'anonymous_id', 'user_id', 'email', 'timestamp', 'received_at', 'platform', 'device_id', 'page_url', 'referrer', 'utm_source', 'utm_medium', 'utm_campaign', 'properties'], ['event_id']) }}
 ),
 
 checked as (

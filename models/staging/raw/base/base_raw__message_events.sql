@@ -16,11 +16,7 @@
 with
 
 source as (
-    select
-        raw_rows.*,
-        {{ copy_number('message_events', ['message_event_id', 'message_id', 'campaign_id', 'customer_id', 'channel', 'event', 'occurred_at', 'variant']) }} as copy_number
-    from {{ source('raw', 'message_events') }} as raw_rows
-    {{- rows_of_keys_with_new_deliveries(source('raw', 'message_events'), 'raw_rows', ['message_event_id']) }}
+    {{ copy_numbered_rows('message_events', ['message_event_id', 'message_id', 'campaign_id', 'customer_id', 'channel', 'event', 'occurred_at', 'variant'], ['message_event_id']) }}
 ),
 
 checked as (

@@ -15,11 +15,7 @@
 with
 
 source as (
-    select
-        raw_rows.*,
-        {{ copy_number('order_items', ['order_id', 'product_id', 'quantity', 'unit_price', 'discount_amount']) }} as copy_number
-    from {{ source('raw', 'order_items') }} as raw_rows
-    {{- rows_of_keys_with_new_deliveries(source('raw', 'order_items'), 'raw_rows', ['order_id', 'product_id']) }}
+    {{ copy_numbered_rows('order_items', ['order_id', 'product_id', 'quantity', 'unit_price', 'discount_amount'], ['order_id', 'product_id']) }}
 ),
 
 checked as (

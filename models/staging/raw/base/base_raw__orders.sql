@@ -15,11 +15,7 @@
 with
 
 source as (
-    select
-        raw_rows.*,
-        {{ copy_number('orders', ['order_id', 'customer_id', 'email', 'anonymous_id', 'ordered_at', 'status', 'currency', 'total_amount', 'discount_amount', 'discount_code', 'shipping_amount', 'tax_amount', 'sales_channel', 'updated_at']) }} as copy_number
-    from {{ source('raw', 'orders') }} as raw_rows
-    {{- rows_of_keys_with_new_deliveries(source('raw', 'orders'), 'raw_rows', ['order_id']) }}
+    {{ copy_numbered_rows('orders', ['order_id', 'customer_id', 'email', 'anonymous_id', 'ordered_at', 'status', 'currency', 'total_amount', 'discount_amount', 'discount_code', 'shipping_amount', 'tax_amount', 'sales_channel', 'updated_at'], ['order_id']) }}
 ),
 
 known_currencies as (
