@@ -77,6 +77,23 @@ def machine() -> dict:
     }
 
 
+def code_version() -> str:
+    """The commit measured (short hash, '+changes' when the checkout differs from it; the report
+    this harness rewrites does not count)."""
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+
+    commit = git("rev-parse", "--short", "HEAD")
+    if not commit:
+        return "unknown"
+    return commit + (
+        "+changes"
+        if git("status", "--porcelain", "--untracked-files=no", "--", ".", f":!{DOC.relative_to(ROOT)}")
+        else ""
+    )
+
+
 def load_average() -> float:
     """The 1-minute load average (runnable processes; 2.0 fills a 2-core machine)."""
     return round(os.getloadavg()[0], 2)
@@ -473,6 +490,7 @@ def run_scale(
         "end_date": END_DATE,
         "started_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "machine": machine(),
+        "code": code_version(),
         "settings": {name: os.environ.get(name) for name in ENV_SETTINGS},
         "load_before": load_average(),
     }
@@ -611,6 +629,7 @@ def record_unfinished(customers: int, work: Path, log: Path, peak_rss_mb: int) -
         "end_date": END_DATE,
         "started_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "machine": machine(),
+        "code": code_version(),
         "settings": {name: os.environ.get(name) for name in ENV_SETTINGS},
         "raw_rows": sum(b + d for b, d in rows.values()),
         "raw_rows_last_day": sum(d for _, d in rows.values()),
@@ -700,7 +719,7 @@ def render_markdown(results: list[dict]) -> str:
             f"| {r['raw_rows_last_day']:,} | {_t(s, 'ingest_day')} "
             f"| {_t(s, 'incremental_build')} | {_t(s, 'incremental_validate')} "
             f"| {_t(s, 'incremental_publish')} | {_gb(r['peak_rss_mb'])} "
-            f"| {r['load_before']:.1f} / {r['load_after']:.1f} | {r['started_at'][:10]}"
+            f"| {r['load_before']:.1f} / {r['load_after']:.1f} | {r['started_at'][:10]} {r.get('code', '')}"
             f"{'' if r['ok'] else ' (stopped)' if r.get('unfinished') else ' (failed)'} |"
         )
     out += [
@@ -788,9 +807,17 @@ def read_results(path: Path = RESULTS) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
+# docs/benchmarks.md keeps what follows this line across rewrites (notes written by hand)
+NOTES_MARKER = "<!-- notes below are written by hand and kept by make bench -->"
+
+
 def write_report(results_path: Path = RESULTS, doc: Path = DOC) -> None:
+    """Rewrite `doc` from the results, keeping its hand-written notes (after NOTES_MARKER)."""
     doc.parent.mkdir(parents=True, exist_ok=True)
-    doc.write_text(render_markdown(latest_per_scale(read_results(results_path))), encoding="utf-8")
+    old = doc.read_text(encoding="utf-8") if doc.exists() else ""
+    notes = old[old.index(NOTES_MARKER) :] if NOTES_MARKER in old else ""
+    text = render_markdown(latest_per_scale(read_results(results_path)))
+    doc.write_text(text + ("\n" + notes if notes else ""), encoding="utf-8")
 
 
 def parse_scales(text: str) -> list[int]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
+import json
 from pathlib import Path
 
 import duckdb
@@ -191,6 +192,24 @@ def test_markdown_shows_the_latest_result_of_each_scale(bench, tmp_path):
     )
     failed = _result(100_000, head_to_head | {"lifetimes_error": "TypeError: boom"})
     assert "| failed | - | TypeError: boom |" in bench.render_markdown([failed])
+
+
+def test_report_keeps_hand_written_notes_and_names_the_code_measured(bench, tmp_path):
+    results = tmp_path / "results.jsonl"
+    results.write_text(json.dumps(_result(10_000) | {"code": "abc1234+changes"}) + "\n", encoding="utf-8")
+    doc = tmp_path / "benchmarks.md"
+    notes = f"{bench.NOTES_MARKER}\n\n## Notes\n\nMeasured by hand.\n"
+    doc.write_text("an older generated table\n\n" + notes, encoding="utf-8")
+    bench.write_report(results, doc)
+    text = doc.read_text(encoding="utf-8")
+    assert "an older generated table" not in text
+    assert "| 2026-11-25 abc1234+changes |" in text
+    assert text.endswith(notes)
+    bench.write_report(results, doc)  # a second rewrite keeps them once
+    assert doc.read_text(encoding="utf-8") == text
+    doc.write_text("no notes\n", encoding="utf-8")
+    bench.write_report(results, doc)
+    assert bench.NOTES_MARKER not in doc.read_text(encoding="utf-8")
 
 
 def test_parse_scales(bench):
