@@ -719,7 +719,8 @@ def render_markdown(results: list[dict]) -> str:
             f"| {r['raw_rows_last_day']:,} | {_t(s, 'ingest_day')} "
             f"| {_t(s, 'incremental_build')} | {_t(s, 'incremental_validate')} "
             f"| {_t(s, 'incremental_publish')} | {_gb(r['peak_rss_mb'])} "
-            f"| {r['load_before']:.1f} / {r['load_after']:.1f} | {r['started_at'][:10]} {r.get('code', '')}"
+            f"| {r['load_before']:.1f} / {r['load_after']:.1f} | {r['started_at'][:10]}"
+            f"{' ' + r['code'] if r.get('code') else ''}"
             f"{'' if r['ok'] else ' (stopped)' if r.get('unfinished') else ' (failed)'} |"
         )
     out += [
@@ -891,7 +892,7 @@ def main(argv: list[str] | None = None) -> int:
             if not args.keep:
                 shutil.rmtree(work / f"c{customers}", ignore_errors=True)
     write_report()
-    print(f"results appended to {RESULTS}; {DOC} rewritten")
+    print(f"{'' if args.report_only else f'results appended to {RESULTS}; '}{DOC} rewritten")
     return 0
 
 
