@@ -343,6 +343,18 @@ def test_truth_persons_are_what_the_data_can_link(shop, tables):
     assert not merged, list(merged.values())[:5]
 
 
+@pytest.mark.parametrize("customers", [1, 7, 15, 151])
+def test_chunks_without_guest_shoppers(customers, tmp_path, monkeypatch):
+    """A chunk may have no guest shopper (8% of its customers are): tiny shops, or the last
+    chunk of a shop one customer larger than a multiple of the chunk size (151 = 150 + 1)."""
+    monkeypatch.setattr(generate_run, "CHUNK_CUSTOMERS", 150)
+    summary = generate(tmp_path, customers=customers, months=6, seed=42, progress=False)
+    persons = read(tmp_path / "_truth" / "persons.csv")
+    assert sum(p["kind"] == "customer" for p in persons) == customers
+    for name in load_contract():
+        assert len(read(tmp_path / f"{name}.csv")) == summary["rows"][name], name
+
+
 # ------------------------------------------------------------------------------ pinned output
 # The whole project's tests and benchmarks rest on the generator's exact output, so a few cheap
 # settings are pinned to the sha256 of every file they write: a refactor must leave them alone.

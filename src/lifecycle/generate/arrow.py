@@ -89,6 +89,18 @@ def month_of(secs: np.ndarray) -> np.ndarray:
     )
 
 
+def lookup(values: np.ndarray | pa.Array, idx: np.ndarray):
+    """values[idx] where idx may be -1 (no row: the caller masks those results out).
+
+    The -1 entries read row 0, or a zero/null when `values` is empty: a chunk may have no guest
+    shopper or no order, and then every idx is -1.
+    """
+    idx = np.maximum(idx, 0)
+    if isinstance(values, pa.Array):
+        return pc.take(values, pa.array(idx)) if len(values) else pa.nulls(len(idx), values.type)
+    return values[idx] if len(values) else np.zeros(len(idx), dtype=values.dtype)
+
+
 def flat(lists: list[list[str]]) -> tuple[list[str], np.ndarray, np.ndarray]:
     """Flatten per-group lists: values, offset and length of each group."""
     values = [v for group in lists for v in group]

@@ -20,6 +20,7 @@ from lifecycle.generate.arrow import (
     concat,
     flat,
     ids,
+    lookup,
     money,
     null_where,
     pick_in_group,
@@ -130,10 +131,10 @@ def make_events(
     )  # fmt: skip
     with_qty = (slot == SLOT["added"]) | (slot == SLOT["removed"])
     prod_json = concat(prod_json, where(with_qty, ',"quantity":1}', "}"))
-    o_e = np.maximum(s.order[si], 0)
+    o_e = s.order[si]
     order_json = concat(
-        '{"order_id":"', pc.take(orders.order_id, pa.array(o_e)), '","revenue":', money(orders.total[o_e]),
-        ',"currency":"', pc.take(orders.currency, pa.array(o_e)), '"}',
+        '{"order_id":"', lookup(orders.order_id, o_e), '","revenue":', money(lookup(orders.total, o_e)),
+        ',"currency":"', lookup(orders.currency, o_e), '"}',
     )  # fmt: skip
     query_json = concat('{"query":"', take(SEARCH_QUERIES, rng.integers(0, len(SEARCH_QUERIES), E)), '"}')
     props = take([FIXED_PROPERTIES.get(x) for x in SLOTS], slot)
@@ -223,7 +224,7 @@ def _products_in_view(
     S = len(s.time)
     focus = rng.integers(0, len(P["id"]), S)
     o = s.order
-    focus = np.where(o >= 0, first_product[np.maximum(o, 0)], focus)
+    focus = np.where(o >= 0, lookup(first_product, o), focus)
     innov = (s.cust >= 0) & innovator[np.maximum(s.cust, 0)] & (o < 0) & (rng.random(S) < 0.5)
     first_new = np.searchsorted(P["launched_sorted"], s.time - 60 * DAY)
     last_new = np.searchsorted(P["launched_sorted"], s.time, side="right")

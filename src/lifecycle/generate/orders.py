@@ -20,6 +20,7 @@ from lifecycle.generate.arrow import (
     build_table,
     concat,
     ids,
+    lookup,
     money,
     month_of,
     null_where,
@@ -81,13 +82,13 @@ def make_orders(
     is_cust = cust >= 0
     cc = np.maximum(cust, 0)
     guest_nu = rng.gamma(TRUE_PARAMS["q"], 1 / TRUE_PARAMS["v"], len(guests))
-    nu = np.where(is_cust, behaviour.nu[cc], guest_nu[np.maximum(guest_idx, 0)])
+    nu = np.where(is_cust, behaviour.nu[cc], lookup(guest_nu, guest_idx))
     value_usd = rng.gamma(TRUE_PARAMS["p"], 1 / nu)  # Gamma-Gamma order value (items, USD)
     guest_country = rng.choice(len(shop.countries), len(guests), p=shop.country_p)
-    country = np.where(is_cust, customers.country[cc], guest_country[np.maximum(guest_idx, 0)])
+    country = np.where(is_cust, customers.country[cc], lookup(guest_country, guest_idx))
     # device and channel
     j = (rng.random(n_o) * devices.n_devices[cc]).astype(np.int64)
-    dev = np.where(is_cust, 3 * cc + j, devices.guest_row[np.maximum(guest_idx, 0)])
+    dev = np.where(is_cust, 3 * cc + j, lookup(devices.guest_row, guest_idx))
     plat = devices.platform[dev]
     u = rng.random(n_o)
     channel = np.where(plat == 0, 0, 1)
@@ -132,7 +133,7 @@ def make_orders(
     email = where(
         is_cust,
         pc.take(customers.email_written, pa.array(cc)),
-        pc.take(guest_email, pa.array(np.maximum(guest_idx, 0))),
+        lookup(guest_email, guest_idx),
     )
     # placeholder emails on a few guest orders (the first guest order of a chunk always)
     pure_guest = guest_idx >= 0
