@@ -344,9 +344,9 @@ def test_truth_persons_are_what_the_data_can_link(shop, tables):
 
 
 @pytest.mark.parametrize("customers", [1, 7, 15, 151])
-def test_chunks_without_guest_shoppers(customers, tmp_path, monkeypatch):
-    """A chunk may have no guest shopper (8% of its customers are): tiny shops, or the last
-    chunk of a shop one customer larger than a multiple of the chunk size (151 = 150 + 1)."""
+def test_small_chunks_without_guests_or_orders(customers, tmp_path, monkeypatch):
+    """A chunk may have no guest shopper (8% of customers are) or no order at all: tiny shops, or
+    the last chunk of a shop one customer larger than a multiple of the chunk size (151 = 150 + 1)."""
     monkeypatch.setattr(generate_run, "CHUNK_CUSTOMERS", 150)
     summary = generate(tmp_path, customers=customers, months=6, seed=42, progress=False)
     persons = read(tmp_path / "_truth" / "persons.csv")

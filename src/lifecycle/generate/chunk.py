@@ -32,7 +32,7 @@ from lifecycle.generate.truth import make_truth
 class ChunkResult:
     """What one chunk adds to the output files and the summary."""
 
-    tables: dict[str, pa.Table]  # raw tables by name (products and campaigns are not per chunk)
+    tables: dict[str, pa.Table]  # raw tables by name (run.py adds products and campaigns once)
     versions: dict[str, pa.Table]  # legitimate later deliveries, appended after the table
     persons: pa.Table  # _truth/persons.csv rows
     identifiers: pa.Table  # _truth/identifiers.csv rows
