@@ -185,7 +185,7 @@ def raw_contract(relation: Relation) -> list:
         f" more than {RAW_MAX_NULL_SHARE:.0%} missing is a broken export",
     )
     if relation.required_table:
-        checks += rows(1, why="the only required table: a build without orders has nothing to say")
+        checks += rows(1, why=f"a required table ({where}): a build without its rows has nothing to say")
     return checks
 
 
