@@ -11,8 +11,8 @@ The first form compares two built warehouses. The second builds the raw schema o
 code of git revision REV (a worktree under DIR, the current virtualenv) and with this checkout,
 then compares them (both builds run `dbt build` without unit tests, as `lifecycle build` does).
 
-Tables are compared as multisets of rows (EXCEPT ALL both ways), on the columns both have, with
-doubles rounded to `--digits` significant decimals (a sum's last bits depend on summing order).
+Tables are compared as multisets of rows (EXCEPT ALL both ways), on the columns both have (but a
+snapshot's dbt_* columns, which record when a build ran), with doubles rounded to `--digits` significant decimals (a sum's last bits depend on summing order).
 Columns only one side has, and tables only one side has, are listed. Known, documented
 differences can be excused with `--ignore schema.table.column` (repeatable). Exit status 1 when
 any table differs.
@@ -31,6 +31,8 @@ import duckdb
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SCHEMAS = ("marts", "audiences", "restricted")
+# a snapshot's dbt_valid_from/_to, dbt_scd_id, dbt_updated_at say when a build ran, not what it built
+SNAPSHOT_COLUMNS_PREFIX = "dbt_"
 
 
 def _columns(con: duckdb.DuckDBPyConnection, catalog: str, schema: str, table: str) -> dict[str, str]:
@@ -85,7 +87,12 @@ def compare(
                     side = "old" if column in old_columns else "new"
                     lines.append(f"{name}: column {column} only in the {side} build")
             shared = [
-                c for c in old_columns if c in new_columns and f"{name}.{c}" not in ignore and name not in ignore
+                c
+                for c in old_columns
+                if c in new_columns
+                and f"{name}.{c}" not in ignore
+                and name not in ignore
+                and not c.startswith(SNAPSHOT_COLUMNS_PREFIX)
             ]
             if not shared:
                 continue
@@ -143,10 +150,14 @@ def raw_copy(raw: Path, target: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("old", nargs="?", help="the old build's warehouse file")
     parser.add_argument("new", nargs="?", help="the new build's warehouse file")
-    parser.add_argument("--build-old", metavar="REV", help="build --raw with git revision REV and with this checkout")
+    parser.add_argument(
+        "--build-old", metavar="REV", help="build --raw with git revision REV and with this checkout"
+    )
     parser.add_argument("--raw", help="warehouse file whose raw schema both builds read (with --build-old)")
     parser.add_argument("--work", default="/tmp/lifecycle-compare", help="scratch folder (with --build-old)")
     parser.add_argument("--schemas", nargs="+", default=list(DEFAULT_SCHEMAS))
@@ -161,7 +172,9 @@ def main(argv: list[str] | None = None) -> int:
         checkout = work / "old-checkout"
         if checkout.exists():
             subprocess.run(["git", "worktree", "remove", "--force", str(checkout)], cwd=ROOT, check=False)
-        subprocess.run(["git", "worktree", "add", "--detach", str(checkout), args.build_old], cwd=ROOT, check=True)
+        subprocess.run(
+            ["git", "worktree", "add", "--detach", str(checkout), args.build_old], cwd=ROOT, check=True
+        )
         old, new = work / "old.duckdb", work / "new.duckdb"
         for target, project in ((old, checkout), (new, ROOT)):
             raw_copy(Path(args.raw), target)

@@ -14,7 +14,7 @@
     row; a login mid-session: two), so int_sessions can give each session the person of its
     identifiers at every build (a later identify can merge persons) without touching the events
     again. One pass over the events: the session's own columns are summed over its identifier
-    sets with a window over these few rows, not by a second pass over the events.
+    sets (a few rows), not by a second pass over the events or a range join back to them.
     Incremental: a browser with events delivered since the last build has ALL its sessions
     recomputed (unique_key browser_id: delete+insert replaces every session of the browser), so
     a late event that splits, extends or joins sessions, or renumbers later ones, gives the
@@ -116,27 +116,47 @@ identifier_sets as (
         max(case when event_name = 'Checkout Started' then 1 else 0 end) as has_checkout_started,
         max(case when event_name = 'Order Completed' then 1 else 0 end) as is_converted,
         max(_loaded_at) as _loaded_at,
-        -- any one delivery of the session is enough for reset_when_deliveries_replaced
         max(_ingest_id) as _ingest_id
     from numbered
     group by 1, 2, 3, 4, 5, 6
 ),
 
-sessions as (
+session_totals as (
     select
         browser_id,
         session_number,
-        {{ identifier_set_key('user_id', 'email', 'anonymous_id', 'device_id') }} as identifier_set_key,
-        {%- for column, over_sets in [
-            ('started_at', 'min'), ('ended_at', 'max'), ('events', 'sum'), ('landing_page', 'max'),
-            ('referrer', 'max'), ('platform', 'max'), ('start_device_id', 'max'), ('utm_source', 'max'),
-            ('utm_medium', 'max'), ('utm_campaign', 'max'), ('products_viewed', 'sum'),
-            ('products_added', 'sum'), ('has_checkout_started', 'max'), ('is_converted', 'max'),
-            ('_loaded_at', 'max'), ('_ingest_id', 'max'),
-        ] %}
-        {{ over_sets }}({{ column }}) over (partition by browser_id, session_number) as {{ column }}{{ ',' if not loop.last }}
-        {%- endfor %}
+        min(started_at) as started_at,
+        max(ended_at) as ended_at,
+        sum(events) as events,
+        max(landing_page) as landing_page,
+        max(referrer) as referrer,
+        max(platform) as platform,
+        max(start_device_id) as start_device_id,
+        max(utm_source) as utm_source,
+        max(utm_medium) as utm_medium,
+        max(utm_campaign) as utm_campaign,
+        sum(products_viewed) as products_viewed,
+        sum(products_added) as products_added,
+        max(has_checkout_started) as has_checkout_started,
+        max(is_converted) as is_converted,
+        max(_loaded_at) as _loaded_at,
+        -- any one delivery of the session is enough for reset_when_deliveries_replaced
+        max(_ingest_id) as _ingest_id
     from identifier_sets
+    group by 1, 2
+),
+
+sessions as (
+    select
+        session_totals.*,
+        {{ identifier_set_key(
+            'identifier_sets.user_id', 'identifier_sets.email',
+            'identifier_sets.anonymous_id', 'identifier_sets.device_id',
+        ) }} as identifier_set_key
+    from identifier_sets
+    inner join session_totals
+        on identifier_sets.browser_id = session_totals.browser_id
+        and identifier_sets.session_number = session_totals.session_number
 ),
 
 final as (

@@ -40,8 +40,15 @@
 
 with
 
+-- the names delivered, each mapped to Segment's spec name once (a regexp per distinct name, not
+-- per event): 'product_viewed', 'Viewed Product' -> 'Product Viewed'; unknown names stay as sent
 event_names as (
-    select alias_key, event_name from {{ ref('segment_event_names') }}
+    select
+        delivered.event_name as delivered_name,
+        coalesce(spec.event_name, {{ clean_text('delivered.event_name') }}) as event_name
+    from (select distinct event_name from {{ source('raw', 'events') }}) as delivered
+    left join {{ ref('segment_event_names') }} as spec
+        on {{ regexp_replace_all('lower(' ~ clean_text('delivered.event_name') ~ ')', '[^a-z]', '') }} = spec.alias_key
 ),
 
 source as (
@@ -72,8 +79,7 @@ typed as (
 
         -- strings
         lower({{ clean_text('source.event_type') }}) as event_type,
-        -- 'product_viewed', 'Viewed Product' -> 'Product Viewed'; unknown names stay as sent
-        coalesce(event_names.event_name, {{ clean_text('source.event_name') }}) as event_name,
+        event_names.event_name,
         {{ clean_text('source.event_name') }} as event_name_raw,
         {{ normalize_email('source.email') }} as email,
         lower({{ clean_text('source.platform') }}) as platform,
@@ -91,7 +97,7 @@ typed as (
 
     from source
     left join event_names
-        on {{ regexp_replace_all('lower(' ~ clean_text('source.event_name') ~ ')', '[^a-z]', '') }} = event_names.alias_key
+        on source.event_name = event_names.delivered_name
 ),
 
 checked as (
@@ -118,19 +124,24 @@ checked as (
         utm_campaign,
 
         -- the product of a product event (Segment's e-commerce spec); one unit unless sent
-        case when event_name in ({{ "'" ~ product_events | join("', '") ~ "'" }})
-            then {{ json_text('properties', 'product_id') }} end as product_id,
-        case when event_name in ({{ "'" ~ product_events | join("', '") ~ "'" }})
-            then {{ json_text('properties', 'category') }} end as product_category,
-        case when event_name in ({{ "'" ~ product_events | join("', '") ~ "'" }})
-            then {{ dbt.safe_cast(json_text('properties', 'price'), 'decimal(18, 2)') }} end as product_price,
-        case when event_name in ({{ "'" ~ product_events | join("', '") ~ "'" }})
-            then coalesce({{ dbt.safe_cast(json_text('properties', 'quantity'), dbt.type_bigint()) }}, 1)
+        product_properties.product_id,
+        product_properties.category as product_category,
+        {{ dbt.safe_cast('product_properties.price', 'decimal(18, 2)') }} as product_price,
+        case when product_event.is_product_event
+            then coalesce({{ dbt.safe_cast('product_properties.quantity', dbt.type_bigint()) }}, 1)
         end as product_quantity,
 
         event_at,
         check_reason
-    from typed
+    from (
+        select
+            typed.*,
+            case when event_name in ({{ "'" ~ product_events | join("', '") ~ "'" }})
+                then {{ json_text_fields('properties', ['product_id', 'category', 'price', 'quantity']) }}
+            end as product_properties,
+            event_name in ({{ "'" ~ product_events | join("', '") ~ "'" }}) as is_product_event
+        from typed
+    ) as product_event
 ),
 
 final as (
