@@ -12,10 +12,10 @@ code of git revision REV (a worktree under DIR, the current virtualenv) and with
 then compares them (both builds run `dbt build` without unit tests, as `lifecycle build` does).
 
 Tables are compared as multisets of rows (EXCEPT ALL both ways), on the columns both have (but a
-snapshot's dbt_* columns, which record when a build ran), with doubles rounded to `--digits` significant decimals (a sum's last bits depend on summing order).
-Columns only one side has, and tables only one side has, are listed. Known, documented
-differences can be excused with `--ignore schema.table.column` (repeatable). Exit status 1 when
-any table differs.
+snapshot's dbt_* columns, which record when a build ran), with doubles rounded to `--digits`
+decimals (a sum's last bits depend on summing order). Columns and tables only one side has are
+listed. Known, documented differences can be excused with `--ignore schema.table.column`
+(repeatable). Exit status 1 when any table differs.
 """
 
 from __future__ import annotations
