@@ -24,3 +24,18 @@
         or lower({{ value_expression }}) in ('null', 'none', 'nan', 'undefined', 'anonymous', 'unknown', 'n/a')
     )
 {%- endmacro %}
+
+
+{#- The identifiers an event carries, as one non-null key (an identifier set): the same four
+    values, nulls included, give the same key. Each part is prefixed with its length, so no
+    value can run into the next (cleaned values are never '', so '' stands for null). -#}
+{% macro identifier_set_key(user_id, email, anonymous_id, device_id) -%}
+    {%- set parts = [] -%}
+    {%- for part in [user_id, email, anonymous_id, device_id] -%}
+        {%- set value = "coalesce(" ~ part ~ ", '')" -%}
+        {%- do parts.append(dbt.safe_cast(dbt.length(value), dbt.type_string())) -%}
+        {%- do parts.append("':'") -%}
+        {%- do parts.append(value) -%}
+    {%- endfor -%}
+    {{ dbt.hash(dbt.concat(parts)) }}
+{%- endmacro %}

@@ -68,3 +68,26 @@
 {% macro spark__json_text(json_column, key) -%}
     get_json_object({{ json_column }}, '$.{{ key }}')
 {%- endmacro %}
+
+
+{#- Several keys of one JSON object as a struct of text fields (read them as `alias.key`): the
+    text is parsed once, not once per key (four keys of every product event were a tenth of
+    the events' staging). Null, or null fields, where the text is not a JSON object. -#}
+{% macro json_text_fields(json_column, keys) -%}
+    {{ return(adapter.dispatch('json_text_fields', 'lifecycle')(json_column, keys)) }}
+{%- endmacro %}
+
+{% macro default__json_text_fields(json_column, keys) -%}
+    named_struct({% for key in keys %}'{{ key }}', {{ json_text(json_column, key) }}{{ ', ' if not loop.last }}{% endfor %})
+{%- endmacro %}
+
+{% macro duckdb__json_text_fields(json_column, keys) -%}
+    json_transform(
+        try_cast({{ json_column }} as json),
+        '{ {%- for key in keys %}"{{ key }}": "VARCHAR"{{ ", " if not loop.last }}{% endfor -%} }'
+    )
+{%- endmacro %}
+
+{% macro spark__json_text_fields(json_column, keys) -%}
+    from_json({{ json_column }}, '{% for key in keys %}{{ key }} string{{ ", " if not loop.last }}{% endfor %}')
+{%- endmacro %}

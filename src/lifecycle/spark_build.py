@@ -1,13 +1,15 @@
 """Build this dbt project on Spark through dbt-spark's `session` method, inside this process.
 
 The session method runs dbt's SQL on a SparkSession in the same Python process, but it cannot run
-dbt Python models. So the build goes in three steps, all on one SparkSession:
+dbt Python models. So the build goes in steps, all on one SparkSession, in dependency order:
 
-1. dbt builds the seeds and every SQL model upstream of the Python models;
-2. this module runs each python_models/*.py `model(dbt, session)` itself, in dependency order,
-   with a small stand-in `dbt` object (`ref()` gives Spark DataFrames, `config.get()` the YAML
-   config dbt rendered) and writes the returned frame as the table dbt would have created;
-3. dbt builds the other seeds and SQL models; then the contracts' not_null and primary key
+1. for each Python model (a parent before its children): dbt builds the seeds and SQL models
+   upstream of it that are not built yet, then this module runs its python_models/*.py
+   `model(dbt, session)` itself, with a small stand-in `dbt` object (`ref()` gives Spark
+   DataFrames, `config.get()` the YAML config dbt rendered), and writes the returned frame as
+   the table dbt would have created (the identity graph is such a model, in the middle of the
+   DAG; the classifiers come later);
+2. dbt builds the other seeds and SQL models; then the contracts' not_null and primary key
    constraints, which dbt-spark enforces only on Delta tables, are checked on the rows, and
    `dbt test` runs every test.
 
@@ -190,6 +192,20 @@ def python_models(manifest: dict) -> list[dict]:
     return ordered
 
 
+def ancestors(manifest: dict, unique_id: str) -> set[str]:
+    """Every model, seed and snapshot `unique_id` depends on, directly or not (itself excluded)."""
+    found: set[str] = set()
+    stack = list(manifest["nodes"][unique_id]["depends_on"]["nodes"])
+    while stack:
+        uid = stack.pop()
+        node = manifest["nodes"].get(uid)
+        if uid in found or node is None or node["resource_type"] not in ("model", "seed", "snapshot"):
+            continue
+        found.add(uid)
+        stack.extend(node["depends_on"]["nodes"])
+    return found
+
+
 class _ModelConfig:
     """`dbt.config`: calling it is a no-op (materialization comes from the YAML); `get` returns
     the model's config as dbt rendered it, as dbt's own Python model wrapper does."""
@@ -235,14 +251,19 @@ def _relation_names(manifest: dict) -> dict[str, str]:
 
 
 def run_python_models(
-    spark: Any, manifest: dict, project_dir: Path, log: Callable[[str], None] = print
+    spark: Any,
+    manifest: dict,
+    project_dir: Path,
+    log: Callable[[str], None] = print,
+    only: list[dict] | None = None,
 ) -> None:
-    """Run every Python model's `model(dbt, session)` on Spark and store its result as dbt would."""
+    """Run every Python model's (or `only` these) `model(dbt, session)` on Spark and store its
+    result as dbt would."""
     import pandas as pd
     import pyarrow as pa
 
     relations = _relation_names(manifest)
-    for node in python_models(manifest):
+    for node in python_models(manifest) if only is None else only:
         path = project_dir / node["original_file_path"]
         spec = importlib.util.spec_from_file_location(f"_lifecycle_python_model_{node['name']}", path)
         if spec is None or spec.loader is None:
@@ -255,12 +276,15 @@ def run_python_models(
             raise SparkBuildError(
                 f"Python model {node['name']} ({path}) failed on Spark: {type(err).__name__}: {err}"
             ) from err
-        if not isinstance(frame, pd.DataFrame):
-            # a model may return a Spark DataFrame, as dbt-spark allows
-            frame = frame.toPandas()
+        if isinstance(frame, pd.DataFrame):
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+        elif isinstance(frame, pa.Table):
+            table = frame
+        else:  # a model may return a Spark DataFrame, as dbt-spark allows
+            table = pa.Table.from_pandas(frame.toPandas(), preserve_index=False)
         spark.sql(f"create schema if not exists {node['schema']}")
-        write_arrow_table(spark, pa.Table.from_pandas(frame, preserve_index=False), relations[node["name"]])
-        log(f"python model {relations[node['name']]}: {len(frame):,} rows")
+        write_arrow_table(spark, table, relations[node["name"]])
+        log(f"python model {relations[node['name']]}: {table.num_rows:,} rows")
 
 
 def constraint_queries(manifest: dict) -> list[tuple[str, list[str], str]]:
@@ -330,7 +354,7 @@ def build(
     project_dir: Path | None = None,
     log: Callable[[str], None] = print,
 ) -> dict:
-    """The three-step Spark build (see the module docstring), then the dbt tests; returns the
+    """The stepwise Spark build (see the module docstring), then the dbt tests; returns the
     manifest as a dict. Raw data must already be in Spark (load_raw_from_duckdb).
 
     Models and seeds are built first and tested after, in one `dbt test`: a test often reads
@@ -344,25 +368,38 @@ def build(
     # dbt has no selector for a model's language: parse once and name the Python models
     run_dbt(["parse"], project_dir, target_path)
     manifest = json.loads((target_path / "manifest.json").read_text(encoding="utf-8"))
-    python = [node["name"] for node in python_models(manifest)]
-    upstream = [f"+{name}" for name in python]
     tables = ["--resource-type", "seed", "--resource-type", "model"]
-    steps: list[tuple[str, Callable[[], Any]]] = [
+    steps: list[tuple[str, Callable[[], Any]]] = []
+    built: set[str] = set()
+    for node in python_models(manifest):
+        sql_upstream = sorted(
+            manifest["nodes"][uid]["name"] for uid in ancestors(manifest, node["unique_id"]) - built
+        )
+        if sql_upstream:
+            steps.append(
+                (
+                    f"SQL models and seeds upstream of {node['name']}",
+                    lambda names=sql_upstream: run_dbt(
+                        ["build", *tables, "--select", *names], project_dir, target_path
+                    ),
+                )
+            )
+        built |= ancestors(manifest, node["unique_id"]) | {node["unique_id"]}
+        steps.append(
+            (
+                f"Python model {node['name']}",
+                lambda node=node: run_python_models(spark, manifest, project_dir, log, only=[node]),
+            )
+        )
+    done = sorted(manifest["nodes"][uid]["name"] for uid in built)
+    steps.append(
         (
-            "1/3 seeds and SQL models upstream of the Python models",
+            "the other seeds and SQL models",
             lambda: run_dbt(
-                ["build", *tables, "--select", *upstream, "--exclude", *python], project_dir, target_path
+                ["build", *tables, *(["--exclude", *done] if done else [])], project_dir, target_path
             ),
-        ),
-        (
-            "2/3 Python models (" + ", ".join(python) + ")",
-            lambda: run_python_models(spark, manifest, project_dir, log),
-        ),
-        (
-            "3/3 the other seeds and SQL models",
-            lambda: run_dbt(["build", *tables, "--exclude", *upstream], project_dir, target_path),
-        ),
-    ]
+        )
+    )
     steps.append(
         (
             "contract constraints (not enforced by parquet tables)",
@@ -383,7 +420,7 @@ def build(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m lifecycle.spark_build`: the three-step build on Spark, then the dbt tests."""
+    """`python -m lifecycle.spark_build`: the stepwise build on Spark, then the dbt tests."""
     import argparse
 
     parser = argparse.ArgumentParser(

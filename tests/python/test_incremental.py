@@ -26,7 +26,7 @@ INCREMENTAL_MODELS = [
     "base_raw__orders",
     "base_raw__order_items",
     "int_browser_sessions",
-    "int_browser_session_identifiers",
+    "int_event_identifiers",
 ]
 # Fewer monthly feature snapshots than the default 12: the classifiers train on them at every
 # full build, and this test is about which rows reach the models, not about model quality.

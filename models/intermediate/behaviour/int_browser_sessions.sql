@@ -9,8 +9,12 @@
 }}
 
 {#- Segment-style sessions of one browser/app install (anonymous_id, else device_id, else
-    user_id): its events with gaps no longer than session_timeout_minutes. One row per session,
-    before identity resolution (int_sessions adds the person, which a later identify can change).
+    user_id): its events with gaps no longer than session_timeout_minutes, before identity
+    resolution. One row per session AND identifier set its events carried (most sessions: one
+    row; a login mid-session: two), so int_sessions can give each session the person of its
+    identifiers at every build (a later identify can merge persons) without touching the events
+    again. One pass over the events: the session's own columns are summed over its identifier
+    sets (a few rows), not by a second pass over the events or a range join back to them.
     Incremental: a browser with events delivered since the last build has ALL its sessions
     recomputed (unique_key browser_id: delete+insert replaces every session of the browser), so
     a late event that splits, extends or joins sessions, or renumbers later ones, gives the
@@ -24,6 +28,9 @@ events as (
         page_url,
         referrer,
         platform,
+        user_id,
+        email,
+        anonymous_id,
         device_id,
         utm_source,
         utm_medium,
@@ -75,7 +82,6 @@ starts as (
 ),
 
 numbered as (
-    -- the session's first event is its start row: no second sort to number events in a session
     select
         *,
         sum(is_session_start) over (
@@ -85,35 +91,79 @@ numbered as (
     from starts
 ),
 
-sessions as (
+-- each session's events grouped by the identifiers they carried; the session's first event (its
+-- start row) gives the landing page and traffic source
+identifier_sets as (
     select
         browser_id,
         session_number,
+        user_id,
+        email,
+        anonymous_id,
+        device_id,
         min(event_at) as started_at,
         max(event_at) as ended_at,
         count(*) as events,
         max(case when is_session_start = 1 then page_url end) as landing_page,
         max(case when is_session_start = 1 then referrer end) as referrer,
         max(case when is_session_start = 1 then platform end) as platform,
-        max(case when is_session_start = 1 then device_id end) as device_id,
+        max(case when is_session_start = 1 then device_id end) as start_device_id,
         max(case when is_session_start = 1 then utm_source end) as utm_source,
         max(case when is_session_start = 1 then utm_medium end) as utm_medium,
         max(case when is_session_start = 1 then utm_campaign end) as utm_campaign,
         sum(case when event_name = 'Product Viewed' then 1 else 0 end) as products_viewed,
         sum(case when event_name = 'Product Added' then 1 else 0 end) as products_added,
-        max(case when event_name = 'Checkout Started' then 1 else 0 end) = 1 as has_checkout_started,
-        max(case when event_name = 'Order Completed' then 1 else 0 end) = 1 as is_converted,
+        max(case when event_name = 'Checkout Started' then 1 else 0 end) as has_checkout_started,
+        max(case when event_name = 'Order Completed' then 1 else 0 end) as is_converted,
+        max(_loaded_at) as _loaded_at,
+        max(_ingest_id) as _ingest_id
+    from numbered
+    group by 1, 2, 3, 4, 5, 6
+),
+
+session_totals as (
+    select
+        browser_id,
+        session_number,
+        min(started_at) as started_at,
+        max(ended_at) as ended_at,
+        sum(events) as events,
+        max(landing_page) as landing_page,
+        max(referrer) as referrer,
+        max(platform) as platform,
+        max(start_device_id) as start_device_id,
+        max(utm_source) as utm_source,
+        max(utm_medium) as utm_medium,
+        max(utm_campaign) as utm_campaign,
+        sum(products_viewed) as products_viewed,
+        sum(products_added) as products_added,
+        max(has_checkout_started) as has_checkout_started,
+        max(is_converted) as is_converted,
         max(_loaded_at) as _loaded_at,
         -- any one delivery of the session is enough for reset_when_deliveries_replaced
         max(_ingest_id) as _ingest_id
-    from numbered
+    from identifier_sets
     group by 1, 2
+),
+
+sessions as (
+    select
+        session_totals.*,
+        {{ identifier_set_key(
+            'identifier_sets.user_id', 'identifier_sets.email',
+            'identifier_sets.anonymous_id', 'identifier_sets.device_id',
+        ) }} as identifier_set_key
+    from identifier_sets
+    inner join session_totals
+        on identifier_sets.browser_id = session_totals.browser_id
+        and identifier_sets.session_number = session_totals.session_number
 ),
 
 final as (
     select
         {{ dbt.hash(dbt.concat(['browser_id', "'|'", dbt.safe_cast('session_number', dbt.type_string())])) }}
             as session_id,
+        identifier_set_key,
         browser_id,
         session_number,
         started_at,
@@ -123,14 +173,14 @@ final as (
         landing_page,
         referrer,
         platform,
-        device_id,
+        start_device_id as device_id,
         utm_source,
         utm_medium,
         utm_campaign,
         products_viewed,
         products_added,
-        has_checkout_started,
-        is_converted,
+        has_checkout_started = 1 as has_checkout_started,
+        is_converted = 1 as is_converted,
         _loaded_at,
         _ingest_id
     from sessions

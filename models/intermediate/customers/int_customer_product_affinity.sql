@@ -49,11 +49,10 @@ product_events as (
         events.customer_key,
         events.event_name,
         events.event_at,
-        {{ json_text('events.properties', 'product_id') }} as product_id,
-        {{ json_text('events.properties', 'category') }} as category,
-        {{ dbt.safe_cast(json_text('events.properties', 'price'), 'decimal(18, 2)') }} as price,
-        coalesce({{ dbt.safe_cast(json_text('events.properties', 'quantity'), dbt.type_bigint()) }}, 1)
-            as quantity
+        events.product_id,
+        events.product_category as category,
+        events.product_price as price,
+        events.product_quantity as quantity
     from {{ ref('int_events_resolved') }} as events
     cross join as_of
     where events.customer_key is not null

@@ -11,23 +11,11 @@ orders as (
     select customer_id, email, anonymous_id, ordered_at from {{ ref('stg_raw__orders') }}
 ),
 
-events as (
-    select user_id, anonymous_id, email, device_id, event_at from {{ ref('stg_raw__events') }}
-),
-
--- each combination of identifiers the events carry, once: the event links below read these few
--- rows instead of every event once per link (a million customers: 42M events, seven links)
+-- each combination of identifiers the events carry, once (int_event_identifiers, incremental):
+-- the event links below read these few rows instead of every event once per link
 event_identifiers as (
-    select
-        user_id,
-        anonymous_id,
-        email,
-        device_id,
-        min(event_at) as first_seen_at,
-        max(event_at) as last_seen_at,
-        count(*) as times_seen
-    from events
-    group by 1, 2, 3, 4
+    select user_id, anonymous_id, email, device_id, first_seen_at, last_seen_at
+    from {{ ref('int_event_identifiers') }}
 ),
 
 {%- set pairs = [
@@ -58,13 +46,11 @@ links as (
         '{{ source_cte }}' as seen_in,
         {%- if source_cte == 'events' %}
         first_seen_at,
-        last_seen_at,
-        times_seen
+        last_seen_at
     from event_identifiers
         {%- else %}
         {{ observed_at }} as first_seen_at,
-        {{ observed_at }} as last_seen_at,
-        cast(1 as {{ dbt.type_bigint() }}) as times_seen
+        {{ observed_at }} as last_seen_at
     from {{ source_cte }}
         {%- endif %}
     where {{ column_a }} is not null and {{ column_b }} is not null
@@ -82,8 +68,7 @@ final as (
         id_value_b,
         seen_in,
         min(first_seen_at) as first_seen_at,
-        max(last_seen_at) as last_seen_at,
-        cast(sum(times_seen) as {{ dbt.type_bigint() }}) as times_seen
+        max(last_seen_at) as last_seen_at
     from links
     group by 1, 2, 3, 4, 5, 6, 7
 )

@@ -70,7 +70,7 @@ lines as (
 product_views as (
     select
         events.customer_key,
-        {{ json_text('events.properties', 'product_id') }} as product_id,
+        events.product_id,
         events.event_at as viewed_at
     from {{ ref('int_events_resolved') }} as events
     cross join as_of

@@ -1,4 +1,5 @@
-{#- Tracking events that passed every check, one row per event_id, with Segment spec names. -#}
+{#- Tracking events that passed every check, one row per event_id, with Segment spec names and
+    the product of product events (base_raw__events maps and parses them once). -#}
 with
 
 events as (
@@ -6,41 +7,38 @@ events as (
     where quarantine_reason is null
 ),
 
-event_names as (
-    select * from {{ ref('segment_event_names') }}
-),
-
 final as (
     select
         -- ids
-        events.event_id,
-        events.anonymous_id,
-        events.user_id,
-        events.device_id,
+        event_id,
+        anonymous_id,
+        user_id,
+        device_id,
+        product_id,
 
         -- strings
-        events.event_type,
-        -- 'product_viewed', 'Viewed Product' -> 'Product Viewed'; unknown names stay as sent
-        coalesce(event_names.event_name, events.event_name_raw) as event_name,
-        events.event_name_raw,
-        events.email,
-        events.platform,
-        events.page_url,
-        events.referrer,
-        events.utm_source,
-        events.utm_medium,
-        events.utm_campaign,
-        events.properties,
+        event_type,
+        event_name,
+        event_name_raw,
+        email,
+        platform,
+        page_url,
+        referrer,
+        utm_source,
+        utm_medium,
+        utm_campaign,
+        product_category,
+
+        -- numerics
+        product_price,
+        product_quantity,
 
         -- timestamps
-        events.event_at,
-        events.received_at,
-        events._loaded_at,
-        events._ingest_id
+        event_at,
+        _loaded_at,
+        _ingest_id
 
     from events
-    left join event_names
-        on {{ regexp_replace_all('lower(events.event_name_raw)', '[^a-z]', '') }} = event_names.alias_key
 )
 
 select * from final

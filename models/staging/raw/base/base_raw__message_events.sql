@@ -13,10 +13,28 @@
     Incremental (the table grows with every delivery): a run reprocesses the rows delivered since
     the last build and every earlier delivery of the same key, so the verdicts equal a
     full refresh's (macros/incremental.sql). -#}
+{%- set check_reason -%}
+        case
+            when {{ is_blank('source.message_event_id') }} then 'null_key'
+            when {{ is_blank('source.channel') }}
+                or {{ is_blank('source.event') }}
+                or {{ is_blank('source.occurred_at') }}
+                then 'missing_value'
+            when {{ fails_timestamp('source.occurred_at') }} then 'unparseable_timestamp'
+            when {{ is_future('source.occurred_at') }} then 'future_timestamp'
+            when lower({{ clean_text('source.channel') }})
+                not in ('email', 'sms', 'push', 'whatsapp', 'web_push', 'in_app')
+                or lower({{ clean_text('source.event') }}) not in (
+                    'sent', 'delivered', 'opened', 'clicked', 'bounced', 'unsubscribed', 'complained'
+                )
+                then 'invalid_value'
+        end
+{%- endset %}
+
 with
 
 source as (
-    {{ copy_numbered_rows('message_events', ['message_event_id', 'message_id', 'campaign_id', 'customer_id', 'channel', 'event', 'occurred_at', 'variant'], ['message_event_id']) }}
+    {{ copy_numbered_rows('message_events', ['message_event_id', 'message_id', 'campaign_id', 'customer_id', 'channel', 'event', 'occurred_at', 'variant'], ['message_event_id'], check_reason, 'source._raw_row_id') }}
 ),
 
 checked as (
@@ -27,7 +45,7 @@ checked as (
         source._loaded_at,
         source._ingest_id,
         source.copy_number,
-        {{ source_key(['source.message_event_id']) }} as source_key,
+        source.is_later_version,
 
         -- ids
         {{ clean_text('source.message_event_id') }} as message_event_id,
@@ -43,27 +61,13 @@ checked as (
         -- timestamps
         {{ parse_timestamp(clean_text('source.occurred_at')) }} as occurred_at,
 
-        case
-            when {{ is_blank('source.message_event_id') }} then 'null_key'
-            when {{ is_blank('source.channel') }}
-                or {{ is_blank('source.event') }}
-                or {{ is_blank('source.occurred_at') }}
-                then 'missing_value'
-            when {{ fails_timestamp('source.occurred_at') }} then 'unparseable_timestamp'
-            when {{ is_future('source.occurred_at') }} then 'future_timestamp'
-            when lower({{ clean_text('source.channel') }})
-                not in ('email', 'sms', 'push', 'whatsapp', 'web_push', 'in_app')
-                or lower({{ clean_text('source.event') }}) not in (
-                    'sent', 'delivered', 'opened', 'clicked', 'bounced', 'unsubscribed', 'complained'
-                )
-                then 'invalid_value'
-        end as check_reason
+        {{ check_reason }} as check_reason
 
     from source
 ),
 
 final as (
-    {{ quarantine_verdict('checked', ['message_event_id'], '_raw_row_id') }}
+    {{ numbered_rows_verdict('checked', ['message_event_id']) }}
 )
 
 select * from final

@@ -12,10 +12,23 @@
     Incremental (the table grows with every delivery): a run reprocesses the rows delivered since
     the last build and every earlier delivery of the same (order_id, product_id), so the verdicts
     equal a full refresh's (macros/incremental.sql). -#}
+{%- set check_reason -%}
+        case
+            when {{ is_blank('source.order_id') }} or {{ is_blank('source.product_id') }}
+                then 'null_key'
+            when {{ fails_integer('source.quantity') }}
+                or {{ fails_decimal('source.unit_price') }}
+                or {{ fails_decimal('source.discount_amount') }}
+                then 'unparseable_number'
+            when {{ parse_integer('source.quantity') }} <= 0 then 'invalid_value'
+            when {{ parse_decimal('source.unit_price') }} < 0 then 'negative_amount'
+        end
+{%- endset %}
+
 with
 
 source as (
-    {{ copy_numbered_rows('order_items', ['order_id', 'product_id', 'quantity', 'unit_price', 'discount_amount'], ['order_id', 'product_id']) }}
+    {{ copy_numbered_rows('order_items', ['order_id', 'product_id', 'quantity', 'unit_price', 'discount_amount'], ['order_id', 'product_id'], check_reason, 'source._raw_row_id desc') }}
 ),
 
 checked as (
@@ -26,7 +39,7 @@ checked as (
         source._loaded_at,
         source._ingest_id,
         source.copy_number,
-        {{ source_key(['source.order_id', 'source.product_id']) }} as source_key,
+        source.is_later_version,
 
         -- ids
         {{ clean_text('source.order_id') }} as order_id,
@@ -37,22 +50,13 @@ checked as (
         {{ parse_decimal('source.unit_price') }} as unit_price,
         {{ parse_decimal('source.discount_amount') }} as discount_amount,
 
-        case
-            when {{ is_blank('source.order_id') }} or {{ is_blank('source.product_id') }}
-                then 'null_key'
-            when {{ fails_integer('source.quantity') }}
-                or {{ fails_decimal('source.unit_price') }}
-                or {{ fails_decimal('source.discount_amount') }}
-                then 'unparseable_number'
-            when {{ parse_integer('source.quantity') }} <= 0 then 'invalid_value'
-            when {{ parse_decimal('source.unit_price') }} < 0 then 'negative_amount'
-        end as check_reason
+        {{ check_reason }} as check_reason
 
     from source
 ),
 
 final as (
-    {{ quarantine_verdict('checked', ['order_id', 'product_id'], '_raw_row_id desc') }}
+    {{ numbered_rows_verdict('checked', ['order_id', 'product_id']) }}
 )
 
 select * from final

@@ -12,14 +12,41 @@
     Incremental (the table grows with every delivery): a run reprocesses the rows delivered since
     the last build and every earlier delivery of the same key, so the verdicts equal a
     full refresh's (macros/incremental.sql). -#}
-with
+{#- the first failed check decides the reason; also run on repeated keys' rows in `source` -#}
+{%- set check_reason -%}
+        case
+            when {{ is_blank('source.order_id') }} then 'null_key'
+            when {{ is_blank('source.ordered_at') }} or {{ is_blank('source.total_amount') }}
+                then 'missing_value'
+            when {{ fails_timestamp('source.ordered_at') }}
+                or {{ fails_timestamp('source.updated_at') }}
+                then 'unparseable_timestamp'
+            when {{ fails_decimal('source.total_amount') }}
+                or {{ fails_decimal('source.discount_amount') }}
+                or {{ fails_decimal('source.shipping_amount') }}
+                or {{ fails_decimal('source.tax_amount') }}
+                then 'unparseable_number'
+            when {{ is_future('source.ordered_at') }} then 'future_timestamp'
+            when coalesce(lower({{ clean_text('source.status') }}), 'completed')
+                not in ('completed', 'cancelled', 'refunded', 'pending')
+                then 'invalid_value'
+            when upper({{ clean_text('source.currency') }}) not in (select currency_code from known_currencies)
+                then 'unknown_currency'
+            when {{ parse_decimal('source.total_amount') }} < 0
+                and coalesce(lower({{ clean_text('source.status') }}), 'completed') != 'refunded'
+                then 'negative_amount'
+            when {{ is_malformed_email('source.email') }} then 'malformed_email'
+        end
+{%- endset %}
 
-source as (
-    {{ copy_numbered_rows('orders', ['order_id', 'customer_id', 'email', 'anonymous_id', 'ordered_at', 'status', 'currency', 'total_amount', 'discount_amount', 'discount_code', 'shipping_amount', 'tax_amount', 'sales_channel', 'updated_at'], ['order_id']) }}
-),
+with
 
 known_currencies as (
     select currency_code from {{ ref('currency_rates') }}
+),
+
+source as (
+    {{ copy_numbered_rows('orders', ['order_id', 'customer_id', 'email', 'anonymous_id', 'ordered_at', 'status', 'currency', 'total_amount', 'discount_amount', 'discount_code', 'shipping_amount', 'tax_amount', 'sales_channel', 'updated_at'], ['order_id'], check_reason, parse_timestamp(clean_text('source.updated_at')) ~ ' desc nulls last, source._raw_row_id desc') }}
 ),
 
 checked as (
@@ -30,7 +57,7 @@ checked as (
         source._loaded_at,
         source._ingest_id,
         source.copy_number,
-        {{ source_key(['source.order_id']) }} as source_key,
+        source.is_later_version,
 
         -- ids
         {{ clean_text('source.order_id') }} as order_id,
@@ -56,36 +83,13 @@ checked as (
         {{ parse_timestamp(clean_text('source.ordered_at')) }} as ordered_at,
         {{ parse_timestamp(clean_text('source.updated_at')) }} as updated_at,
 
-        -- the first failed check decides the reason
-        case
-            when {{ is_blank('source.order_id') }} then 'null_key'
-            when {{ is_blank('source.ordered_at') }} or {{ is_blank('source.total_amount') }}
-                then 'missing_value'
-            when {{ fails_timestamp('source.ordered_at') }}
-                or {{ fails_timestamp('source.updated_at') }}
-                then 'unparseable_timestamp'
-            when {{ fails_decimal('source.total_amount') }}
-                or {{ fails_decimal('source.discount_amount') }}
-                or {{ fails_decimal('source.shipping_amount') }}
-                or {{ fails_decimal('source.tax_amount') }}
-                then 'unparseable_number'
-            when {{ is_future('source.ordered_at') }} then 'future_timestamp'
-            when coalesce(lower({{ clean_text('source.status') }}), 'completed')
-                not in ('completed', 'cancelled', 'refunded', 'pending')
-                then 'invalid_value'
-            when upper({{ clean_text('source.currency') }}) not in (select currency_code from known_currencies)
-                then 'unknown_currency'
-            when {{ parse_decimal('source.total_amount') }} < 0
-                and coalesce(lower({{ clean_text('source.status') }}), 'completed') != 'refunded'
-                then 'negative_amount'
-            when {{ is_malformed_email('source.email') }} then 'malformed_email'
-        end as check_reason
+        {{ check_reason }} as check_reason
 
     from source
 ),
 
 final as (
-    {{ quarantine_verdict('checked', ['order_id'], 'updated_at desc nulls last, _raw_row_id desc') }}
+    {{ numbered_rows_verdict('checked', ['order_id']) }}
 )
 
 select * from final
