@@ -63,3 +63,40 @@ def test_no_description_is_cut_by_an_unquoted_comma():
     for path in files:
         cut_descriptions(yaml.safe_load(path.read_text(encoding="utf-8")), found, path.name)
     assert not found, "quote these descriptions:\n" + "\n".join(found)
+
+
+# YAML that ended up inside a quoted description: an anchor or alias (`: *name`, `&name`) or a
+# key of the enclosing mapping (`columns:`, `data_tests:`) written in the text instead of beside it
+YAML_IN_TEXT = (": *", ": &", "columns:", "data_tests:", "tests:", "config:", "constraints:")
+
+
+def yaml_in_descriptions(node: object, found: list[str], where: str) -> None:
+    if isinstance(node, dict):
+        text = node.get("description")
+        if isinstance(text, str):
+            for syntax in YAML_IN_TEXT:
+                if syntax in text:
+                    found.append(f"{where}: {node.get('name')}: description holds {syntax!r}")
+        for value in node.values():
+            yaml_in_descriptions(value, found, where)
+    elif isinstance(node, list):
+        for value in node:
+            yaml_in_descriptions(value, found, where)
+
+
+def test_the_check_finds_yaml_inside_a_description():
+    # the breakage of 2026-11-25: an alias quoted into the description, the columns lost
+    found: list[str] = []
+    text = "- {name: base_raw__events, description: 'Every raw event., columns: *base_columns'}"
+    yaml_in_descriptions(yaml.safe_load(text), found, "x.yml")
+    assert found == [
+        "x.yml: base_raw__events: description holds ': *'",
+        "x.yml: base_raw__events: description holds 'columns:'",
+    ]
+
+
+def test_no_description_holds_yaml():
+    found: list[str] = []
+    for path in yaml_files():
+        yaml_in_descriptions(yaml.safe_load(path.read_text(encoding="utf-8")), found, path.name)
+    assert not found, "move this YAML out of the descriptions:\n" + "\n".join(found)
