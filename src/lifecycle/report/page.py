@@ -653,7 +653,8 @@ def section_campaigns(ctx: Context) -> Section:
         parts.append(
             how(
                 "a conversion is a completed order within the attribution window after the first "
-                "message. Each row is a difference in conversion rate with its 95% confidence interval: "
+                "message. Each row is a difference in conversion rate with its 95% score interval "
+                "(Miettinen-Nurminen), which excludes zero exactly when the test's p-value is below 0.05: "
                 "green when the whole interval is above zero (a real win), red when below (a real loss), "
                 "grey when it crosses zero (no difference the data can show). A/B compares each variant "
                 "with variant a; uplift compares "
@@ -709,7 +710,8 @@ def _pp_tick(value: float) -> str:
 
 
 def _verdicts(rows: list[charts.Interval], what: str) -> str:
-    """One line counting significant wins and losses (the interval excludes zero)."""
+    """One line counting significant wins and losses: the interval excludes zero, which for these
+    score intervals is the same as p < 0.05 (a data test on campaign_performance holds it)."""
     wins = sum(1 for r in rows if r.low > 0)
     losses = sum(1 for r in rows if r.high < 0)
     return (
