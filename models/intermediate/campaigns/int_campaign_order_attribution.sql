@@ -19,6 +19,7 @@ messages as (
         message_events.campaign_id,
         coalesce(message_events.variant, 'a') as variant,
         graph.customer_key,
+        max(message_events.channel) as channel,
         min(case when message_events.message_event = 'sent' then message_events.occurred_at end) as sent_at,
         max(case when message_events.message_event = 'bounced' then 1 else 0 end) as is_bounced
     from {{ ref('stg_raw__message_events') }} as message_events
@@ -50,6 +51,7 @@ ranked as (
         touches.campaign_id,
         touches.variant,
         touches.message_id,
+        touches.channel,
         touches.sent_at as touched_at,
         row_number() over (
             partition by orders.order_id
@@ -63,7 +65,7 @@ ranked as (
 ),
 
 final as (
-    select order_id, customer_key, campaign_id, variant, message_id, touched_at, ordered_at, total_amount
+    select order_id, customer_key, campaign_id, variant, message_id, channel, touched_at, ordered_at, total_amount
     from ranked
     where touch_rank = 1
 )
