@@ -1,8 +1,11 @@
 {#- Last-touch attribution: each completed order up to as_of_date goes to the latest campaign
-    message the person was sent within attribution_window_days before the order (ties: campaign,
-    then message id). A touch is a message that was sent and did not bounce; holdout ('control')
-    members were sent nothing and touch nothing. One row per attributed order, so attributed
-    orders can never exceed orders. -#}
+    message the person was sent within attribution_window_days before the order. Messages sent at
+    the same instant (two campaigns triggered by one event) are a tie, drawn per order: the
+    message with the smallest SHA-256 of order_id || '|' || message_id wins. That is fair (each
+    tied message wins about as often over many orders; ordering by campaign_id gave every tie to
+    the lower id) and deterministic (same winner in every build, on every engine). A touch is a
+    message that was sent and did not bounce; holdout ('control') members were sent nothing and
+    touch nothing. One row per attributed order, so attributed orders can never exceed orders. -#}
 with
 
 as_of as (
@@ -55,7 +58,10 @@ ranked as (
         touches.sent_at as touched_at,
         row_number() over (
             partition by orders.order_id
-            order by touches.sent_at desc, touches.campaign_id, touches.message_id
+            order by
+                touches.sent_at desc,
+                {{ sha256(dbt.concat(['orders.order_id', "'|'", 'touches.message_id'])) }},
+                touches.message_id
         ) as touch_rank
     from orders
     inner join touches
