@@ -90,7 +90,9 @@ history_at_period as (
         count(orders.order_id) as orders,
         min(orders.ordered_at) as first_order_at,
         max(orders.ordered_at) as last_order_at,
-        max(orders.order_number) as last_order_number
+        max(orders.order_number) as last_order_number,
+        max(case when orders.days_since_previous_order >= {{ var('churned_days') }} then orders.ordered_at end)
+            as last_reactivation_at
     from person_periods
     left join orders
         on person_periods.customer_key = orders.customer_key
@@ -119,7 +121,8 @@ final as (
             dbt.datediff('first_order_at', 'period_end', 'day'),
             dbt.datediff('last_order_at', 'period_end', 'day'),
             'days_gap_before_last',
-            'is_identified') }} as lifecycle_stage
+            'is_identified',
+            dbt.datediff('last_reactivation_at', 'period_end', 'day')) }} as lifecycle_stage
     from with_gap
 )
 

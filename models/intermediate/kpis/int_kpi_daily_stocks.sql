@@ -75,11 +75,11 @@ changes as (
     select active_until_date, 'active_customers', -1
     from spans where active_until_date > order_date
     union all
-    select order_date, 'loyal_customers', 1
-    from spans where is_loyal_order and active_until_date > order_date
+    select loyal_from_date, 'loyal_customers', 1
+    from spans where is_loyal_order and active_until_date > loyal_from_date
     union all
     select active_until_date, 'loyal_customers', -1
-    from spans where is_loyal_order and active_until_date > order_date
+    from spans where is_loyal_order and active_until_date > loyal_from_date
     union all
     select order_date, 'buyers', 1
     from spans where buyer_until_date > order_date
