@@ -30,6 +30,9 @@ checked as (
         source.copy_number,
         {{ source_key(['source.event_id']) }} as source_key,
 
+        -- why an optional value was nulled (staging.nulled_values)
+        {{ nulled_reason_columns('events') }}
+
         -- ids
         {{ clean_text('source.event_id') }} as event_id,
         {{ clean_text('source.anonymous_id') }} as anonymous_id,
@@ -39,7 +42,7 @@ checked as (
         -- strings
         lower({{ clean_text('source.event_type') }}) as event_type,
         {{ clean_text('source.event_name') }} as event_name_raw,
-        {{ normalize_email('source.email') }} as email,
+        {{ unless_nulled('events', 'email', normalize_email('source.email')) }} as email,
         lower({{ clean_text('source.platform') }}) as platform,
         {{ clean_text('source.page_url') }} as page_url,
         {{ clean_text('source.referrer') }} as referrer,
@@ -50,20 +53,17 @@ checked as (
 
         -- timestamps
         {{ parse_timestamp(clean_text(adapter.quote('timestamp'))) }} as event_at,
-        {{ parse_timestamp(clean_text('source.received_at')) }} as received_at,
+        {{ unless_nulled('events', 'received_at', parse_timestamp(clean_text('source.received_at'))) }} as received_at,
 
         case
             when {{ is_blank('source.event_id') }} then 'null_key'
             when {{ is_blank('source.event_type') }} or {{ is_blank(adapter.quote('timestamp')) }}
                 then 'missing_value'
-            when {{ fails_timestamp(adapter.quote('timestamp')) }}
-                or {{ fails_timestamp('source.received_at') }}
-                then 'unparseable_timestamp'
+            when {{ fails_timestamp(adapter.quote('timestamp')) }} then 'unparseable_timestamp'
             when {{ is_future(adapter.quote('timestamp')) }} then 'future_timestamp'
             when lower({{ clean_text('source.event_type') }})
                 not in ('track', 'page', 'screen', 'identify')
                 then 'invalid_value'
-            when {{ is_malformed_email('source.email') }} then 'malformed_email'
         end as check_reason
 
     from source
