@@ -234,3 +234,35 @@ def test_kpi_money_counts_every_order_and_person_counts_leave_out_deletion_reque
     customers = query(db, "select customers from marts.kpi_daily where kpi_date = ?", [as_of_date])[0][0]
     buyers = query(db, "select count(*) from marts.customer_profiles where orders > 0")[0][0]
     assert customers == buyers
+
+
+def test_every_kpi_column_says_whether_it_counts_persons_with_a_deletion_request():
+    """Item 7: money, orders, sessions, messages and survey answers count every record (they
+    reconcile with staging and the books); persons and per-person stocks leave out persons with
+    a deletion request. Each KPI column says which, in its description and in meta.population."""
+    import yaml
+
+    from lifecycle import paths
+
+    models = yaml.safe_load(
+        (paths.project_dir() / "models" / "marts" / "kpis" / "_kpis__models.yml").read_text(encoding="utf-8")
+    )["models"]
+    sentences = {
+        "records": "Counts every record, those of persons with a deletion request included.",
+        "persons": "Leaves out persons with a deletion request.",
+    }
+    problems = []
+    for model in models:
+        populations = {}
+        for column in model["columns"]:
+            if column["name"] in ("kpi_date", "kpi_month", "period_end_date"):
+                continue
+            population = ((column.get("config") or {}).get("meta") or column.get("meta") or {}).get("population")
+            populations[column["name"]] = population
+            if population not in sentences or sentences[population] not in column["description"]:
+                problems.append(f"{model['name']}.{column['name']}: population {population!r}")
+        for name in ("revenue", "orders", "sessions", "emails_sent", "nps_responses"):
+            assert populations[name] == "records", (model["name"], name)
+        for name in ("customers", "buyers", "new_customers", "active_users_30d", "historic_clv_total"):
+            assert populations[name] == "persons", (model["name"], name)
+    assert problems == [], problems
