@@ -74,9 +74,12 @@ def test_every_cart_abandoner_has_a_product_added_since_the_last_order_and_not_r
         "    select customer_key, max(ordered_at) as last_order_at"
         "    from intermediate.int_orders_resolved where is_completed and ordered_at < ? group by 1"
         "), cart as ("
-        "    select events.customer_key, json_extract_string(events.properties, '$.product_id') as product_id,"
-        "        max(case when events.event_name = 'Product Added' then events.event_at end) as last_added_at,"
-        "        max(case when events.event_name = 'Product Removed' then events.event_at end) as last_removed_at"
+        "    select events.customer_key,"
+        "        json_extract_string(events.properties, '$.product_id') as product_id,"
+        "        max(case when events.event_name = 'Product Added' then events.event_at end)"
+        "            as last_added_at,"
+        "        max(case when events.event_name = 'Product Removed' then events.event_at end)"
+        "            as last_removed_at"
         "    from intermediate.int_events_resolved as events"
         "    left join last_orders using (customer_key)"
         "    where events.event_name in ('Product Added', 'Product Removed') and events.event_at < ?"
@@ -102,7 +105,8 @@ def test_no_preferred_channel_without_engagement_on_it(built_warehouse):
         "with engaged as ("
         "    select graph.customer_key, events.channel"
         "    from staging.stg_raw__message_events as events"
-        "    inner join intermediate.int_identity_graph as graph on graph.node = 'customer_id:' || events.customer_id"
+        "    inner join intermediate.int_identity_graph as graph"
+        "        on graph.node = 'customer_id:' || events.customer_id"
         "    where events.message_event in ('opened', 'clicked') and events.occurred_at < ?"
         "        and coalesce(events.variant, '') != 'control'"
         "    union"
@@ -140,7 +144,8 @@ def test_tied_sends_are_not_all_won_by_the_lower_campaign(built_warehouse):
         "with touches as ("
         "    select attribution.order_id, attribution.campaign_id as winner, events.campaign_id"
         "    from intermediate.int_campaign_order_attribution as attribution"
-        "    inner join intermediate.int_identity_graph as graph on graph.customer_key = attribution.customer_key"
+        "    inner join intermediate.int_identity_graph as graph"
+        "        on graph.customer_key = attribution.customer_key"
         "    inner join staging.stg_raw__message_events as events"
         "        on graph.node = 'customer_id:' || events.customer_id"
         "        and events.message_event = 'sent' and events.occurred_at = attribution.touched_at"
@@ -202,7 +207,8 @@ def test_rfm_frequency_scores_skip_no_score(built_warehouse):
     scores = dict(
         query(
             db,
-            "select frequency, min(frequency_score) from marts.customer_rfm where frequency between 1 and 2 group by 1",
+            "select frequency, min(frequency_score) from marts.customer_rfm"
+            " where frequency between 1 and 2 group by 1",
         )
     )
     assert scores == {1: 1, 2: 2}
@@ -219,7 +225,8 @@ def test_kpi_money_counts_every_order_and_person_counts_leave_out_deletion_reque
     as_of_date, as_of_at = _as_of(db)
     staged = query(
         db,
-        "select count(*), sum(total_amount) from staging.stg_raw__orders where is_completed and ordered_at < ?",
+        "select count(*), sum(total_amount) from staging.stg_raw__orders"
+        " where is_completed and ordered_at < ?",
         [as_of_at],
     )[0]
     kpis = query(db, "select sum(orders), sum(revenue) from marts.kpi_daily")[0]
@@ -257,7 +264,9 @@ def test_every_kpi_column_says_whether_it_counts_persons_with_a_deletion_request
         for column in model["columns"]:
             if column["name"] in ("kpi_date", "kpi_month", "period_end_date"):
                 continue
-            population = ((column.get("config") or {}).get("meta") or column.get("meta") or {}).get("population")
+            population = ((column.get("config") or {}).get("meta") or column.get("meta") or {}).get(
+                "population"
+            )
             populations[column["name"]] = population
             if population not in sentences or sentences[population] not in column["description"]:
                 problems.append(f"{model['name']}.{column['name']}: population {population!r}")
