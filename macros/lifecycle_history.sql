@@ -2,12 +2,17 @@
     period they were first seen, plus as_of_date itself, reconstructed from what was known at
     each date: completed orders placed up to it and whether the person had been identified by
     then (a visitor who signs up in March is an anonymous visitor at the end of February).
-    Shared by customer_lifecycle_history (months) and customer_lifecycle_history_weekly, so both
-    grains and today's stage come from one rule (macro lifecycle_stage).
-    Periods: the var lifecycle_history_months months before as_of_date, at most. -#}
+    Shared by customer_lifecycle_history (months), customer_lifecycle_history_weekly and
+    int_lifecycle_stage_change_days, so every grain and today's stage come from one rule (macro
+    lifecycle_stage).
+    Periods: month or week ends, the var lifecycle_history_months months before as_of_date at
+    most; grain 'change': per person, every day on which their stage can change (first seen,
+    identified, each order, and each day an order crosses a threshold: new_customer_days,
+    active_days, churned_days, reactivated_days), so the stage is constant between two of them
+    and the day a stage began is one of them. -#}
 {% macro lifecycle_history_sql(grain) %}
-{%- if grain not in ['month', 'week'] -%}
-    {{ exceptions.raise_compiler_error("lifecycle_history_sql: grain must be 'month' or 'week', got '" ~ grain ~ "'") }}
+{%- if grain not in ['month', 'week', 'change'] -%}
+    {{ exceptions.raise_compiler_error("lifecycle_history_sql: grain must be 'month', 'week' or 'change', got '" ~ grain ~ "'") }}
 {%- endif -%}
 with
 
@@ -38,7 +43,7 @@ period_end_dates as (
     select cast({{ dbt.dateadd('day', -1, dbt.dateadd('month', 1, 'period_start')) }} as date) as period_end
     from periods
 ),
-{% else %}
+{% elif grain == 'week' %}
 periods as (
     -- ISO weeks (Monday to Sunday) counted back from as_of_date's week
     select cast({{ dbt.dateadd('day', '7 * (1 - spine.generated_number)', dbt.date_trunc('week', 'as_of.as_of_date')) }} as date)
@@ -53,6 +58,41 @@ period_end_dates as (
 ),
 {% endif %}
 
+{% if grain == 'change' %}
+order_days as (
+    select
+        customer_key,
+        cast(ordered_at as date) as order_date,
+        coalesce(days_since_previous_order >= {{ var('churned_days') }}, false) as is_reactivation
+    from orders
+),
+
+change_days as (
+    select customer_key, cast(first_seen_at as date) as change_date from persons
+    union
+    select customer_key, cast(first_identified_at as date) from persons
+    union
+    select customer_key, order_date from order_days
+    {% for days in [var('new_customer_days') + 1, var('active_days') + 1, var('churned_days')] %}
+    union
+    select customer_key, cast({{ dbt.dateadd('day', days, 'order_date') }} as date) from order_days
+    {% endfor %}
+    union
+    select customer_key, cast({{ dbt.dateadd('day', var('reactivated_days') + 1, 'order_date') }} as date)
+    from order_days
+    where is_reactivation
+    union
+    select persons.customer_key, as_of.as_of_date from persons cross join as_of
+),
+
+person_period_ends as (
+    -- every change day up to as_of_date (as_of_date itself included)
+    select change_days.customer_key, change_days.change_date as period_end
+    from change_days
+    cross join as_of
+    where change_days.change_date <= as_of.as_of_date
+),
+{% else %}
 period_ends as (
     -- every period end before as_of_date within the look-back, and as_of_date itself
     select period_end_dates.period_end
@@ -64,6 +104,7 @@ period_ends as (
     union all
     select as_of_date from as_of
 ),
+{% endif %}
 
 person_periods as (
     select
@@ -75,7 +116,11 @@ person_periods as (
         period_ends.period_end,
         period_ends.period_end = as_of.as_of_date as is_current
     from persons
+    {% if grain == 'change' -%}
+    inner join person_period_ends as period_ends on persons.customer_key = period_ends.customer_key
+    {%- else -%}
     cross join period_ends
+    {%- endif %}
     cross join as_of
     -- a person with no timestamp at all still gets today's row
     where period_ends.period_end >= coalesce(cast(persons.first_seen_at as date), as_of.as_of_date)
@@ -90,7 +135,9 @@ history_at_period as (
         count(orders.order_id) as orders,
         min(orders.ordered_at) as first_order_at,
         max(orders.ordered_at) as last_order_at,
-        max(orders.order_number) as last_order_number
+        max(orders.order_number) as last_order_number,
+        max(case when orders.days_since_previous_order >= {{ var('churned_days') }} then orders.ordered_at end)
+            as last_reactivation_at
     from person_periods
     left join orders
         on person_periods.customer_key = orders.customer_key
@@ -119,7 +166,8 @@ final as (
             dbt.datediff('first_order_at', 'period_end', 'day'),
             dbt.datediff('last_order_at', 'period_end', 'day'),
             'days_gap_before_last',
-            'is_identified') }} as lifecycle_stage
+            'is_identified',
+            dbt.datediff('last_reactivation_at', 'period_end', 'day')) }} as lifecycle_stage
     from with_gap
 )
 

@@ -89,9 +89,11 @@
 
 {#- Final verdict of a row of copy_numbered_rows(): the row checks' reason, else duplicate for a
     later exact copy, else superseded for an older version. `source_key` (the key as delivered)
-    is kept only for quarantined rows: a staged row's key is its key column, and a second copy
-    of every event id was the widest column the events table wrote. -#}
-{% macro numbered_rows_verdict(checked, key_columns) -%}
+    is kept only for the rows quarantined_rows or nulled_values list (quarantined, or staged with
+    a nulled optional value, as `table_name`'s optional_field_checks name them): a staged row's
+    key is its key column, and a second copy of every event id was the widest column the events
+    table wrote. -#}
+{% macro numbered_rows_verdict(checked, key_columns, table_name) -%}
     {%- set parts = [] -%}
     {%- for key in key_columns -%}
         {%- do parts.append(key if key_columns | length == 1 else "coalesce(" ~ key ~ ", '')") -%}
@@ -99,8 +101,13 @@
     {%- endfor %}
     select
         *,
-        case when quarantine_reason is not null then {{ parts[0] if parts | length == 1 else dbt.concat(parts) }} end
-            as source_key
+        case
+            when quarantine_reason is not null
+                {%- for column in optional_checked_columns(table_name) %}
+                or _nulled_{{ column }} is not null
+                {%- endfor %}
+                then {{ parts[0] if parts | length == 1 else dbt.concat(parts) }}
+        end as source_key
     from (
         select
             *,

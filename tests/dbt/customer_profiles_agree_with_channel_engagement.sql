@@ -1,6 +1,7 @@
 -- The profile's messaging columns come from customer_channel_engagement: its sends per channel
--- are the sums there, no channel beats its preferred channel on clicks, and no local hour beats
--- its best send hour on opens + clicks. Returns one row per disagreement.
+-- are the sums there, no channel beats its preferred channel on clicks, a person has a preferred
+-- channel exactly when some channel has an open, a click or an attributed order, and no local
+-- hour beats its best send hour on opens + clicks. Returns one row per disagreement.
 {%- set channels = ['email', 'sms', 'push', 'whatsapp', 'web_push', 'in_app'] %}
 with
 
@@ -13,7 +14,12 @@ profiles as (
 ),
 
 per_channel as (
-    select customer_key, channel, sum(sends) as sends, sum(clicks) as clicks
+    select
+        customer_key,
+        channel,
+        sum(sends) as sends,
+        sum(clicks) as clicks,
+        sum(opens + clicks + attributed_orders) as engagement
     from engagement
     group by 1, 2
 ),
@@ -51,7 +57,17 @@ missing_preference as (
     select profiles.customer_key, 'no preferred channel' as disagreement
     from profiles
     where profiles.preferred_channel is null
-        and profiles.customer_key in (select customer_key from per_channel)
+        and profiles.customer_key in (select customer_key from per_channel where engagement > 0)
+),
+
+unengaged_preference as (
+    select profiles.customer_key, 'preferred channel ' || profiles.preferred_channel || ' without engagement'
+        as disagreement
+    from profiles
+    left join per_channel
+        on profiles.customer_key = per_channel.customer_key and profiles.preferred_channel = per_channel.channel
+    where profiles.preferred_channel is not null
+        and coalesce(per_channel.engagement, 0) = 0
 ),
 
 hour_mismatches as (
@@ -68,5 +84,7 @@ union all
 select * from channel_mismatches
 union all
 select * from missing_preference
+union all
+select * from unengaged_preference
 union all
 select * from hour_mismatches

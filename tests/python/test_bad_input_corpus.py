@@ -123,12 +123,15 @@ def rate(currency: str) -> Decimal:
 @dataclass
 class Row:
     """One delivered row and what staging must do with it: quarantine it for `reason`, or stage
-    it (reason None), in which case `staged` lists values its stg_raw__ row must have."""
+    it (reason None), in which case `staged` lists values its stg_raw__ row must have and
+    `nulled` the optional columns whose value failed a check (column -> reason), each recorded in
+    staging.nulled_values while the row is kept."""
 
     table: str
     values: dict[str, str]
     reason: str | None = None
     staged: dict[str, object] = field(default_factory=dict)
+    nulled: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -220,7 +223,14 @@ CASES = [
     ),
     Case(
         "customer_created_in_the_future",
-        [Row("customers", customer("C-FUT-C", created_at="2030-01-01"), "future_timestamp")],
+        [
+            Row(
+                "customers",
+                customer("C-FUT-C", created_at="2030-01-01"),
+                staged={"created_at": None},
+                nulled={"created_at": "future_timestamp"},
+            )
+        ],
     ),
     Case(
         "message_event_in_the_future",
@@ -266,7 +276,17 @@ CASES = [
     Case("nan_total", [Row("orders", order("C-NAN", total_amount="NaN"), "unparseable_number")]),
     Case("infinite_total", [Row("orders", order("C-INF", total_amount="Infinity"), "unparseable_number")]),
     Case("decimal_comma", [Row("orders", order("C-COMMA", total_amount="1,5"), "unparseable_number")]),
-    Case("nan_discount", [Row("orders", order("C-NAN-D", discount_amount="nan"), "unparseable_number")]),
+    Case(
+        "nan_discount",
+        [
+            Row(
+                "orders",
+                order("C-NAN-D", discount_amount="nan"),
+                staged={"discount_amount": None, "total_amount": Decimal("5.00")},
+                nulled={"discount_amount": "unparseable_number"},
+            )
+        ],
+    ),
     Case(
         "scientific_notation_total",
         [Row("orders", order("C-SCI", total_amount="1e3"), staged={"total_amount": Decimal("1000.00")})],
@@ -277,7 +297,8 @@ CASES = [
             Row(
                 "order_items",
                 {"order_id": "B-O1", "product_id": "C-P-NEG", "unit_price": "-1"},
-                "negative_amount",
+                staged={"unit_price": None, "quantity": 1},
+                nulled={"unit_price": "negative_amount"},
             )
         ],
     ),
@@ -346,15 +367,57 @@ CASES = [
         [Row("orders", order("C-NOCUR"), staged={"original_currency_code": "USD"})],
     ),
     # emails
-    Case("email_without_at", [Row("orders", order("C-MAIL-1", email="john.example.com"), "malformed_email")]),
+    Case(
+        "email_without_at",
+        [
+            Row(
+                "orders",
+                order("C-MAIL-1", email="john.example.com"),
+                staged={"email": None, "total_amount": Decimal("5.00")},
+                nulled={"email": "malformed_email"},
+            )
+        ],
+    ),
+    # an optional field that fails its check is nulled and recorded; the row and its other
+    # fields are kept (issue 17 item 7: 'a@b' used to cost the customer country, zone, language)
     Case(
         "email_without_dot_in_domain",
-        [Row("customers", customer("C-MAIL-2", email="a@b"), "malformed_email")],
+        [
+            Row(
+                "customers",
+                customer("C-MAIL-2", email="a@b", country="RO", timezone="Europe/Bucharest", language="ro"),
+                staged={
+                    "email": None,
+                    "country_code": "RO",
+                    "timezone": "Europe/Bucharest",
+                    "language": "ro",
+                },
+                nulled={"email": "malformed_email"},
+            )
+        ],
     ),
     Case(
-        "email_with_two_ats", [Row("customers", customer("C-MAIL-3", email="two@@x.com"), "malformed_email")]
+        "email_with_two_ats",
+        [
+            Row(
+                "customers",
+                customer("C-MAIL-3", email="two@@x.com"),
+                staged={"email": None},
+                nulled={"email": "malformed_email"},
+            )
+        ],
     ),
-    Case("email_with_a_space", [Row("events", event("C-MAIL-4", email="jo hn@x.com"), "malformed_email")]),
+    Case(
+        "email_with_a_space",
+        [
+            Row(
+                "events",
+                event("C-MAIL-4", email="jo hn@x.com"),
+                staged={"email": None},
+                nulled={"email": "malformed_email"},
+            )
+        ],
+    ),
     Case(
         "email_is_trimmed_and_lower_cased",
         [
@@ -688,6 +751,13 @@ def test_each_case_is_quarantined_with_its_reason_or_staged_as_the_rules_say(cas
                 [raw_row_id],
             )
             assert verdict == [(row.reason,)], f"{row.table} row {raw_row_id}"
+            nulled = fetch(
+                corpus,
+                "select column_name, reason from staging.nulled_values"
+                " where source_table = ? and _raw_row_id = ?",
+                [row.table, raw_row_id],
+            )
+            assert dict(nulled) == row.nulled, f"{row.table} row {raw_row_id}: values nulled"
             if row.reason is None:
                 columns = list(row.staged) or ["1"]
                 where = " and ".join(f"{k} = ?" for k in KEYS.get(row.table, [])) or "true"

@@ -26,22 +26,48 @@ def test_every_raw_row_is_staged_or_quarantined(built_warehouse):
         assert raw == staged + quarantined, table
 
 
-def test_every_injected_bad_row_is_quarantined_with_its_reason(built_warehouse, demo_dir):
+# optional contract columns whose absence has a meaning, so a bad value quarantines the row
+DEFAULTED = {("orders", "status"), ("orders", "currency"), ("order_items", "quantity")}
+
+
+def test_every_injected_bad_row_is_quarantined_or_has_the_bad_value_nulled(built_warehouse, demo_dir):
+    """A defect in the key or a required column quarantines the row with its reason; a defect in
+    an optional column (e.g. a malformed customer email) nulls that value, keeps the row and is
+    recorded in staging.nulled_values (issue 17 item 7)."""
+    from lifecycle.generate import DEFECTS
+
+    contract = load_contract()
     truth = read_csv_rows(demo_dir / "_truth" / "bad_rows.csv")
     assert truth, "the generator injected no bad rows"
-    found = {
+    quarantined = {
         (t, int(r), reason)
         for t, r, reason in query(
             built_warehouse,
             "select source_table, _raw_row_id, quarantine_reason from staging.quarantined_rows",
         )
     }
-    missing = [
-        (b["table"], int(b["row_number"]), b["reason"])
-        for b in truth
-        if (b["table"], int(b["row_number"]), b["reason"]) not in found
-    ]
-    assert not missing, f"{len(missing)} of {len(truth)} bad rows not quarantined as injected: {missing[:10]}"
+    nulled = {
+        (t, int(r), column, reason)
+        for t, r, column, reason in query(
+            built_warehouse,
+            "select source_table, _raw_row_id, column_name, reason from staging.nulled_values",
+        )
+    }
+    missing, kinds = [], set()
+    for b in truth:
+        table, row, reason = b["table"], int(b["row_number"]), b["reason"]
+        column = dict(DEFECTS[table]).get(reason)
+        required = column is None or column in contract[table].required_columns
+        if required or (table, column) in DEFAULTED:
+            kinds.add("quarantined")
+            if (table, row, reason) not in quarantined:
+                missing.append((table, row, reason, "not quarantined"))
+        else:
+            kinds.add("nulled")
+            if (table, row, column, reason) not in nulled:
+                missing.append((table, row, reason, f"{column} not nulled"))
+    assert not missing, f"{len(missing)} of {len(truth)} bad rows not handled as injected: {missing[:10]}"
+    assert kinds == {"quarantined", "nulled"}
 
 
 def test_staging_normalizes_contacts_and_time(built_warehouse):

@@ -1,4 +1,6 @@
-{#- Counts per campaign and variant up to as_of_date. Two views of success:
+{#- Counts per campaign and variant up to as_of_date. A holdout ('control') member's 'sent' event
+    records their assignment: it makes them a member, but nothing was sent, so the holdout row
+    counts no sends. Two views of success:
     - converters (for A/B tests and uplift): members with a completed order within
       attribution_window_days after their first send of the campaign; holdout ('control')
       members count too, which is what makes uplift measurable;
@@ -63,7 +65,7 @@ counts as (
         campaign_id,
         variant,
         count(distinct case when message_event = 'sent' then customer_key end) as members,
-        sum(case when message_event = 'sent' then 1 else 0 end) as sends,
+        sum(case when message_event = 'sent' and variant != 'control' then 1 else 0 end) as sends,
         sum(case when message_event = 'delivered' then 1 else 0 end) as deliveries,
         sum(case when message_event = 'opened' then 1 else 0 end) as opens,
         sum(case when message_event = 'clicked' then 1 else 0 end) as clicks,

@@ -1,7 +1,9 @@
 {#- Message engagement per person up to as_of_date, summed from customer_channel_engagement (the
-    one source of truth for channel engagement): counts per channel, the preferred channel, all channels ranked, and the
-    local hour at which they open or click most. Holdout rows and deleted persons are already
-    left out there. -#}
+    one source of truth for channel engagement): counts per channel, the preferred channel, the
+    engaged channels ranked, and the local hour at which they open or click most. A channel needs
+    engagement to be preferred or ranked (an open, a click or an order attributed to its
+    messages): being sent messages is no preference. Holdout rows and deleted persons are
+    already left out there. -#}
 with
 
 engagement as (
@@ -18,24 +20,28 @@ per_channel as (
         sum(clicks) as clicks,
         sum(unsubscribes) as unsubscribes,
         sum(bounces) as bounces,
-        sum(complaints) as complaints
+        sum(complaints) as complaints,
+        coalesce(sum(attributed_orders), 0) as attributed_orders
     from engagement
     group by 1, 2
 ),
 
 ranked_channels as (
-    -- preferred channel: most clicks, then most opens, then most deliveries
+    -- engaged channels only; preferred: most clicks, then opens, then attributed orders, then
+    -- deliveries, then channel name
     select
         customer_key,
         channel,
         row_number() over (
-            partition by customer_key order by clicks desc, opens desc, deliveries desc, channel
+            partition by customer_key
+            order by clicks desc, opens desc, attributed_orders desc, deliveries desc, channel
         ) as preference_rank
     from per_channel
+    where clicks + opens + attributed_orders > 0
 ),
 
 channel_affinity as (
-    -- every channel the person was messaged on, most engaged first (Klaviyo's ranked affinity)
+    -- every channel the person engaged with, most engaged first (Klaviyo's ranked affinity)
     select
         customer_key,
         {{ dbt.listagg('channel', "' > '", 'order by preference_rank') }} as channel_affinity

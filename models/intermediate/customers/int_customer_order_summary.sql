@@ -1,5 +1,7 @@
-{#- Order history per person up to as_of_date. Revenue counts completed orders; refunds are
-    subtracted for the historic CLV (net of refunds). -#}
+{#- Order history per person up to as_of_date. Revenue counts completed orders only. Historic CLV
+    is revenue net of refunds: a refunded order carries status 'refunded' (the order's latest
+    version replaces 'completed'), so it is already out of revenue and is not subtracted again
+    (that made a person whose only order was refunded worth minus its amount). -#}
 with
 
 as_of as (
@@ -42,9 +44,7 @@ all_orders as (
         customer_key,
         count(*) as orders_placed,
         sum(case when status = 'cancelled' then 1 else 0 end) as cancelled_orders,
-        sum(case when status = 'refunded' then 1 else 0 end) as refunded_orders,
-        -- a refunded order may carry its (positive) total or a negative refund row
-        sum(case when status = 'refunded' then abs(total_amount) else 0 end) as refunded_amount
+        sum(case when status = 'refunded' then 1 else 0 end) as refunded_orders
     from orders
     group by 1
 ),
@@ -57,7 +57,7 @@ final as (
         all_orders.cancelled_orders,
         all_orders.refunded_orders,
         coalesce(completed_summary.revenue, 0) as revenue,
-        coalesce(completed_summary.revenue, 0) - all_orders.refunded_amount as historic_clv,
+        coalesce(completed_summary.revenue, 0) as historic_clv,
         case when completed_summary.orders > 0
             then cast(completed_summary.revenue as double) / completed_summary.orders end as average_order_value,
         case when completed_summary.orders > 0

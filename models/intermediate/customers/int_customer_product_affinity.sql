@@ -1,6 +1,7 @@
 {#- What each person buys and browses: favourite category and brand (most units bought, ties
     by name), the last viewed products and categories, and the open cart (products added after
-    the person's last order), all up to as_of_date. -#}
+    the person's last completed order and not removed since, quantities net of removals), all
+    up to as_of_date. -#}
 with
 
 as_of as (
@@ -56,7 +57,7 @@ product_events as (
     from {{ ref('int_events_resolved') }} as events
     cross join as_of
     where events.customer_key is not null
-        and events.event_name in ('Product Viewed', 'Product Added')
+        and events.event_name in ('Product Viewed', 'Product Added', 'Product Removed')
         and events.event_at < as_of.as_of_at
 ),
 
@@ -86,17 +87,75 @@ last_order as (
     select customer_key, max(ordered_at) as last_order_at from orders group by 1
 ),
 
-open_cart as (
+cart_events as (
+    -- changes to the cart since the last completed order: + units added, - units removed
     select
         product_events.customer_key,
-        sum(product_events.quantity) as open_cart_items,
-        sum(product_events.quantity * product_events.price) as open_cart_value,
-        max(product_events.event_at) as open_cart_updated_at
+        product_events.product_id,
+        product_events.event_at,
+        product_events.price,
+        case when product_events.event_name = 'Product Added' then product_events.quantity
+            else -product_events.quantity end as quantity_change
     from product_events
     left join last_order on product_events.customer_key = last_order.customer_key
-    where product_events.event_name = 'Product Added'
+    where product_events.event_name in ('Product Added', 'Product Removed')
         and (last_order.last_order_at is null or product_events.event_at > last_order.last_order_at)
+),
+
+cart_running as (
+    -- units of the product after each change (changes at the same instant count together)
+    select
+        cart_events.*,
+        sum(quantity_change) over (
+            partition by customer_key, product_id
+            order by event_at
+            range between unbounded preceding and current row
+        ) as running_quantity
+    from cart_events
+),
+
+cart_lines as (
+    -- a cart line never holds fewer than 0 units (a removal from an empty cart removes nothing),
+    -- so its units are the running total minus its lowest point below zero
+    select
+        customer_key,
+        product_id,
+        sum(quantity_change)
+            - case when min(running_quantity) < 0 then min(running_quantity) else 0 end as quantity,
+        max(case when quantity_change > 0 then event_at end) as last_added_at,
+        max(event_at) as changed_at
+    from cart_running
+    group by 1, 2
+),
+
+cart_line_prices as (
+    -- the price of the line's latest add (the highest, if several at that instant)
+    select cart_lines.customer_key, cart_lines.product_id, max(cart_events.price) as price
+    from cart_lines
+    inner join cart_events
+        on cart_lines.customer_key = cart_events.customer_key
+        and (cart_lines.product_id = cart_events.product_id
+            or (cart_lines.product_id is null and cart_events.product_id is null))
+        and cart_lines.last_added_at = cart_events.event_at
+        and cart_events.quantity_change > 0
+    group by 1, 2
+),
+
+open_cart as (
+    -- persons with at least one unit in the cart; updated by their latest add or removal
+    select
+        cart_lines.customer_key,
+        sum(case when cart_lines.quantity > 0 then cart_lines.quantity else 0 end) as open_cart_items,
+        sum(case when cart_lines.quantity > 0 then cart_lines.quantity * cart_line_prices.price end)
+            as open_cart_value,
+        max(cart_lines.changed_at) as open_cart_updated_at
+    from cart_lines
+    left join cart_line_prices
+        on cart_lines.customer_key = cart_line_prices.customer_key
+        and (cart_lines.product_id = cart_line_prices.product_id
+            or (cart_lines.product_id is null and cart_line_prices.product_id is null))
     group by 1
+    having sum(case when cart_lines.quantity > 0 then cart_lines.quantity else 0 end) > 0
 ),
 
 people as (

@@ -9,8 +9,8 @@
       buyers              every buyer stage but lapsed (the churn base of the next day)
       identified_users    identified persons (customer_id, email or phone) first seen by then
       active_users_30d    persons with an event or an order in the 30 days up to the day
-      historic_clv_total  completed order totals minus refunded amounts of the customers
-                          (a refund counts from the person's first completed order on) -#}
+      historic_clv_total  completed order totals of the customers: net of refunds, because a
+                          refunded order is not a completed one (it is not subtracted again) -#}
 {%- set measures = [
     'customers', 'repeat_customers', 'active_customers', 'loyal_customers', 'buyers',
     'identified_users', 'active_users_30d', 'historic_clv_total',
@@ -33,23 +33,6 @@ completed_orders as (
     select spans.customer_key, spans.order_date, orders.total_amount
     from spans
     inner join {{ ref('int_orders_resolved') }} as orders on spans.order_id = orders.order_id
-),
-
-first_orders as (
-    select customer_key, order_date as first_order_date
-    from spans
-    where order_number = 1
-),
-
-refunds as (
-    select
-        orders.customer_key,
-        case when cast(orders.ordered_at as date) > first_orders.first_order_date
-            then cast(orders.ordered_at as date) else first_orders.first_order_date end as effective_date,
-        abs(orders.total_amount) as refunded_amount
-    from {{ ref('int_orders_resolved') }} as orders
-    inner join first_orders on orders.customer_key = first_orders.customer_key
-    where orders.status = 'refunded'
 ),
 
 identified as (
@@ -92,11 +75,11 @@ changes as (
     select active_until_date, 'active_customers', -1
     from spans where active_until_date > order_date
     union all
-    select order_date, 'loyal_customers', 1
-    from spans where is_loyal_order and active_until_date > order_date
+    select loyal_from_date, 'loyal_customers', 1
+    from spans where is_loyal_order and active_until_date > loyal_from_date
     union all
     select active_until_date, 'loyal_customers', -1
-    from spans where is_loyal_order and active_until_date > order_date
+    from spans where is_loyal_order and active_until_date > loyal_from_date
     union all
     select order_date, 'buyers', 1
     from spans where buyer_until_date > order_date
@@ -118,9 +101,6 @@ changes as (
     union all
     select order_date, 'historic_clv_total', total_amount
     from completed_orders
-    union all
-    select effective_date, 'historic_clv_total', -refunded_amount
-    from refunds
 ),
 
 daily_changes as (

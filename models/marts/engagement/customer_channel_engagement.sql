@@ -1,8 +1,10 @@
 {#- Message engagement per person, channel and month (UTC) up to as_of_date: the one source of the
     profile's channel counts, preferred channel and best send hour (int_customer_messaging sums
     this table). Opens and clicks are also counted per local hour of the person (their timezone;
-    UTC when unknown) so the best send hour can be derived over any period. Holdout ('control')
-    rows were sent nothing and are left out; so are persons with a deletion request. -#}
+    UTC when unknown) so the best send hour can be derived over any period, and orders attributed
+    to the channel's messages (last touch, int_campaign_order_attribution) in the month of the
+    order. Holdout ('control') rows were sent nothing and are left out; so are persons with a
+    deletion request. -#}
 with
 
 as_of as (
@@ -38,6 +40,23 @@ message_events as (
         and graph.customer_key not in (select customer_key from deleted)
 ),
 
+attributed_orders as (
+    select
+        customer_key,
+        channel,
+        'attributed_order' as message_event,
+        cast({{ dbt.date_trunc('month', 'ordered_at') }} as date) as engagement_month,
+        cast(null as {{ dbt.type_int() }}) as local_hour
+    from {{ ref('int_campaign_order_attribution') }}
+    where customer_key not in (select customer_key from deleted)
+),
+
+engagement_events as (
+    select customer_key, channel, message_event, engagement_month, local_hour from message_events
+    union all
+    select customer_key, channel, message_event, engagement_month, local_hour from attributed_orders
+),
+
 final as (
     select
         customer_key,
@@ -50,13 +69,15 @@ final as (
         cast(sum(case when message_event = 'unsubscribed' then 1 else 0 end) as {{ dbt.type_bigint() }}) as unsubscribes,
         cast(sum(case when message_event = 'bounced' then 1 else 0 end) as {{ dbt.type_bigint() }}) as bounces,
         cast(sum(case when message_event = 'complained' then 1 else 0 end) as {{ dbt.type_bigint() }}) as complaints,
+        cast(sum(case when message_event = 'attributed_order' then 1 else 0 end) as {{ dbt.type_bigint() }})
+            as attributed_orders,
         cast(sum(case when message_event in ('opened', 'clicked') then 1 else 0 end) as {{ dbt.type_bigint() }})
             as engagements,
         {% for hour in range(24) %}
         cast(sum(case when message_event in ('opened', 'clicked') and local_hour = {{ hour }} then 1 else 0 end)
             as {{ dbt.type_bigint() }}) as engagements_hour_{{ '%02d' % hour }}{% if not loop.last %},{% endif %}
         {% endfor %}
-    from message_events
+    from engagement_events
     group by 1, 2, 3
 )
 

@@ -68,7 +68,9 @@ deciles as (
         model,
         decile,
         count(*) as customers,
-        avg(probability) as mean_predicted,
+        -- an exact decimal sum: avg() of doubles depends on the summation order, which DuckDB's
+        -- parallel aggregation varies, so two builds of the same data differed in the last bit
+        cast(sum(cast(probability as decimal(38, 18))) as double) / count(*) as mean_predicted,
         avg(label) as observed_rate
     from deciled
     group by task, model, decile

@@ -96,16 +96,21 @@ signal_counts as (
     group by 1, 2
 ),
 
-calendar as (
-    {{ dbt.date_spine('month', "cast('2000-01-01' as date)", "cast('2100-01-01' as date)") }}
+first_month as (
+    select min(funnel_month) as first_month from person_months
 ),
 
 months as (
-    select cast(calendar.date_month as date) as funnel_month
-    from calendar
+    -- every month from the first with a signal to as_of_date's, whatever the year (a fixed
+    -- calendar from 2000 left a 1997 shop such as CDNOW without a funnel); as many months at most
+    -- as kpi_daily has days (var kpi_max_days)
+    select
+        cast({{ dbt.dateadd('month', 'spine.generated_number - 1', 'first_month.first_month') }} as date)
+            as funnel_month
+    from ({{ dbt.generate_series(var('kpi_max_days') // 28 + 1) }}) as spine
+    cross join first_month
     cross join as_of
-    where calendar.date_month >= (select min(funnel_month) from person_months)
-        and calendar.date_month <= as_of.as_of_date
+    where {{ dbt.dateadd('month', 'spine.generated_number - 1', 'first_month.first_month') }} <= as_of.as_of_date
 ),
 
 reached as (

@@ -1,6 +1,7 @@
 {#- Current lifecycle stage per person, since when, the stage before, advocacy and milestones.
     The stage is the as_of_date row of customer_lifecycle_history, so today's stage and the
-    history can never disagree. -#}
+    history can never disagree. The day it began and the stage before come from the days the
+    stage can change (int_lifecycle_stage_change_days, same rules), not from month ends. -#}
 with
 
 as_of as (
@@ -9,6 +10,10 @@ as_of as (
 
 history as (
     select * from {{ ref('customer_lifecycle_history') }}
+),
+
+change_days as (
+    select * from {{ ref('int_lifecycle_stage_change_days') }}
 ),
 
 orders as (
@@ -26,35 +31,36 @@ current_stage as (
     where is_current
 ),
 
--- the latest period end whose stage differs from today's closes the previous stage
+-- the latest change day whose stage differs from today's closes the previous stage
 previous as (
     select
-        history.customer_key,
-        max(history.period_end) as previous_stage_until
-    from history
+        change_days.customer_key,
+        max(change_days.period_end) as previous_stage_until
+    from change_days
     inner join current_stage
-        on history.customer_key = current_stage.customer_key
-        and history.lifecycle_stage != current_stage.lifecycle_stage
+        on change_days.customer_key = current_stage.customer_key
+        and change_days.lifecycle_stage != current_stage.lifecycle_stage
     group by 1
 ),
 
 previous_stage as (
-    select history.customer_key, history.lifecycle_stage as previous_stage
-    from history
+    select change_days.customer_key, change_days.lifecycle_stage as previous_stage
+    from change_days
     inner join previous
-        on history.customer_key = previous.customer_key
-        and history.period_end = previous.previous_stage_until
+        on change_days.customer_key = previous.customer_key
+        and change_days.period_end = previous.previous_stage_until
 ),
 
+-- the first change day after it: the day the current stage began
 stage_start as (
     select
         current_stage.customer_key,
-        min(history.period_end) as stage_since
+        min(change_days.period_end) as stage_since
     from current_stage
-    inner join history on history.customer_key = current_stage.customer_key
+    inner join change_days on change_days.customer_key = current_stage.customer_key
     left join previous on previous.customer_key = current_stage.customer_key
     where previous.previous_stage_until is null
-        or history.period_end > previous.previous_stage_until
+        or change_days.period_end > previous.previous_stage_until
     group by 1
 ),
 

@@ -2,8 +2,10 @@
     (completed orders) and monetary (their revenue), each scored 1-5 by quintile among buyers
     (5 = best), and the named segment of the (R, F) scores (SPEC "RFM"; the map is in
     _segments__models.yml). People without a completed order are Prospects, unscored.
-    Ties share a score: a score is 1 + floor(5 x share of buyers strictly worse), so the many
-    one-order buyers all get F = 1 (DECISIONLOG "RFM quintiles with ties"). -#}
+    Ties share a score: a value's quintile is 1 + floor(5 x share of buyers strictly worse), so
+    the many one-order buyers all get F = 1 (DECISIONLOG "RFM quintiles with ties"); and a value
+    scores at most one more than the next lower value, so a large tie group never makes the next
+    value skip a score (two orders are F2, not F3). -#}
 with
 
 as_of as (
@@ -47,17 +49,57 @@ ranked as (
     from buyers
 ),
 
-scored as (
+quintiles as (
     select
         customer_key,
         recency_days,
         frequency,
         monetary,
         last_order_at,
-        1 + cast(floor(5.0 * buyers_less_recent / buyer_count) as {{ dbt.type_int() }}) as recency_score,
-        1 + cast(floor(5.0 * buyers_less_frequent / buyer_count) as {{ dbt.type_int() }}) as frequency_score,
-        1 + cast(floor(5.0 * buyers_spending_less / buyer_count) as {{ dbt.type_int() }}) as monetary_score
+        1 + cast(floor(5.0 * buyers_less_recent / buyer_count) as {{ dbt.type_int() }}) as recency_quintile,
+        1 + cast(floor(5.0 * buyers_less_frequent / buyer_count) as {{ dbt.type_int() }}) as frequency_quintile,
+        1 + cast(floor(5.0 * buyers_spending_less / buyer_count) as {{ dbt.type_int() }}) as monetary_quintile
     from ranked
+),
+
+{% for dimension, value, worst_first in [
+    ('recency', 'recency_days', 'desc'), ('frequency', 'frequency', 'asc'), ('monetary', 'monetary', 'asc')] %}
+{{ dimension }}_values as (
+    -- the distinct values, worst first, each with its quintile
+    select
+        {{ value }} as value,
+        min({{ dimension }}_quintile) as quintile,
+        row_number() over (order by {{ value }} {{ worst_first }}) as value_rank
+    from quintiles
+    group by {{ value }}
+),
+
+{{ dimension }}_scores as (
+    -- score_i = min(quintile_i, score_(i-1) + 1), solved as
+    -- value_rank + the lowest (quintile - value_rank) up to this value
+    select
+        value,
+        cast(value_rank + min(quintile - value_rank) over (
+            order by value_rank rows between unbounded preceding and current row
+        ) as {{ dbt.type_int() }}) as score
+    from {{ dimension }}_values
+),
+
+{% endfor %}
+scored as (
+    select
+        quintiles.customer_key,
+        quintiles.recency_days,
+        quintiles.frequency,
+        quintiles.monetary,
+        quintiles.last_order_at,
+        recency_scores.score as recency_score,
+        frequency_scores.score as frequency_score,
+        monetary_scores.score as monetary_score
+    from quintiles
+    inner join recency_scores on quintiles.recency_days = recency_scores.value
+    inner join frequency_scores on quintiles.frequency = frequency_scores.value
+    inner join monetary_scores on quintiles.monetary = monetary_scores.value
 ),
 
 final as (

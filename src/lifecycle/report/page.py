@@ -388,8 +388,9 @@ def section_rfm(ctx: Context) -> Section:
     html = (
         how(
             "buyers are scored 1-5 on recency (R, 5 = bought most recently) and frequency "
-            "(F, 5 = most orders), "
-            "each a fifth of buyers; every R x F cell belongs to one named segment (the published RFM map in "
+            "(F, 5 = most orders), each by quintile of buyers where values differ; order counts tie "
+            "(every one-order buyer is F1, every two-order buyer F2), so F scores are not fifths. "
+            "Every R x F cell belongs to one named segment (the published RFM map in "
             f"SPEC.md). {fmt.number(result.prospects)} people without orders are Prospects and not in "
             "the grid."
         )
@@ -653,7 +654,8 @@ def section_campaigns(ctx: Context) -> Section:
         parts.append(
             how(
                 "a conversion is a completed order within the attribution window after the first "
-                "message. Each row is a difference in conversion rate with its 95% confidence interval: "
+                "message. Each row is a difference in conversion rate with its 95% score interval "
+                "(Miettinen-Nurminen), which excludes zero exactly when the test's p-value is below 0.05: "
                 "green when the whole interval is above zero (a real win), red when below (a real loss), "
                 "grey when it crosses zero (no difference the data can show). A/B compares each variant "
                 "with variant a; uplift compares "
@@ -709,7 +711,8 @@ def _pp_tick(value: float) -> str:
 
 
 def _verdicts(rows: list[charts.Interval], what: str) -> str:
-    """One line counting significant wins and losses (the interval excludes zero)."""
+    """One line counting significant wins and losses: the interval excludes zero, which for these
+    score intervals is the same as p < 0.05 (a data test on campaign_performance holds it)."""
     wins = sum(1 for r in rows if r.low > 0)
     losses = sum(1 for r in rows if r.high < 0)
     return (

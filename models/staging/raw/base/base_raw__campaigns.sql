@@ -22,6 +22,9 @@ checked as (
         source.copy_number,
         {{ source_key(['source.campaign_id']) }} as source_key,
 
+        -- why an optional value was nulled (staging.nulled_values)
+        {{ nulled_reason_columns('campaigns') }}
+
         -- ids
         {{ clean_text('source.campaign_id') }} as campaign_id,
 
@@ -35,27 +38,24 @@ checked as (
         ) as currency_code,
 
         -- numerics
-        {{ parse_decimal('source.cost') }} as cost,
+        {{ unless_nulled('campaigns', 'cost', parse_decimal('source.cost')) }} as cost,
 
         -- booleans
         coalesce({{ parse_boolean('source.is_control') }}, false) as has_control_group,
 
         -- timestamps
-        {{ parse_timestamp(clean_text('source.started_at')) }} as started_at,
-        {{ parse_timestamp(clean_text('source.ended_at')) }} as ended_at,
+        {{ unless_nulled('campaigns', 'started_at', parse_timestamp(clean_text('source.started_at'))) }} as started_at,
+        {{ unless_nulled('campaigns', 'ended_at', parse_timestamp(clean_text('source.ended_at'))) }} as ended_at,
 
         case
             when {{ is_blank('source.campaign_id') }} then 'null_key'
-            when {{ fails_timestamp('source.started_at') }}
-                or {{ fails_timestamp('source.ended_at') }}
-                then 'unparseable_timestamp'
-            when {{ fails_decimal('source.cost') }} then 'unparseable_number'
+            -- a missing is_control means no holdout and a missing currency the reporting one, so
+            -- bad values of these cannot be nulled: the campaign is quarantined
             when {{ clean_text('source.is_control') }} is not null
                 and {{ parse_boolean('source.is_control') }} is null
                 then 'invalid_value'
             when upper({{ clean_text('source.currency') }}) not in (select currency_code from known_currencies)
                 then 'unknown_currency'
-            when {{ parse_decimal('source.cost') }} < 0 then 'negative_amount'
         end as check_reason
 
     from source

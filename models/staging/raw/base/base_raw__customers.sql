@@ -18,11 +18,14 @@ checked as (
         source.copy_number,
         {{ source_key(['source.customer_id']) }} as source_key,
 
+        -- why an optional value was nulled (staging.nulled_values)
+        {{ nulled_reason_columns('customers') }}
+
         -- ids
         {{ clean_text('source.customer_id') }} as customer_id,
 
         -- strings (phone is normalized to E.164 in stg_raw__customers, which knows the country)
-        {{ normalize_email('source.email') }} as email,
+        {{ unless_nulled('customers', 'email', normalize_email('source.email')) }} as email,
         {{ clean_text('source.phone') }} as phone_raw,
         {{ clean_text('source.first_name') }} as first_name,
         {{ clean_text('source.last_name') }} as last_name,
@@ -35,18 +38,14 @@ checked as (
         lower({{ clean_text('source.gender') }}) as gender,
 
         -- dates and timestamps
-        cast({{ parse_timestamp(clean_text('source.birth_date')) }} as date) as birth_date,
-        {{ parse_timestamp(clean_text('source.created_at')) }} as created_at,
-        {{ parse_timestamp(clean_text('source.updated_at')) }} as updated_at,
+        cast({{ unless_nulled('customers', 'birth_date', parse_timestamp(clean_text('source.birth_date'))) }} as date)
+            as birth_date,
+        {{ unless_nulled('customers', 'created_at', parse_timestamp(clean_text('source.created_at'))) }} as created_at,
+        {{ unless_nulled('customers', 'updated_at', parse_timestamp(clean_text('source.updated_at'))) }} as updated_at,
 
+        -- only the key quarantines a customer (optional fields are nulled above)
         case
             when {{ is_blank('source.customer_id') }} then 'null_key'
-            when {{ fails_timestamp('source.birth_date') }}
-                or {{ fails_timestamp('source.created_at') }}
-                or {{ fails_timestamp('source.updated_at') }}
-                then 'unparseable_timestamp'
-            when {{ is_future('source.created_at') }} then 'future_timestamp'
-            when {{ is_malformed_email('source.email') }} then 'malformed_email'
         end as check_reason
 
     from source

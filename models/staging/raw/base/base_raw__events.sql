@@ -13,8 +13,8 @@
     dedupes on messageId).
     The event spine: only what the models downstream read is kept, narrow and typed. The event
     name is mapped to Segment's spec name here, once, and the product fields of product events
-    are read out of `properties` here, once; the JSON itself and received_at (checked, unused
-    downstream) are not stored. Writing the delivered text of every column again was most of this
+    are read out of `properties` here, once; the JSON itself and received_at (an optional
+    timestamp no model reads; an unparseable one is recorded in nulled_values) are not stored. Writing the delivered text of every column again was most of this
     model's cost (the unique strings compress worst).
     Incremental (the table grows with every delivery): a run reprocesses the rows delivered since
     the last build and every earlier delivery of the same key, so the verdicts equal a
@@ -27,14 +27,11 @@
             when {{ is_blank('source.event_id') }} then 'null_key'
             when {{ is_blank('source.event_type') }} or {{ is_blank('source.' ~ adapter.quote('timestamp')) }}
                 then 'missing_value'
-            when {{ fails_timestamp('source.' ~ adapter.quote('timestamp')) }}
-                or {{ fails_timestamp('source.received_at') }}
-                then 'unparseable_timestamp'
+            when {{ fails_timestamp('source.' ~ adapter.quote('timestamp')) }} then 'unparseable_timestamp'
             when {{ is_future('source.' ~ adapter.quote('timestamp')) }} then 'future_timestamp'
             when lower({{ clean_text('source.event_type') }})
                 not in ('track', 'page', 'screen', 'identify')
                 then 'invalid_value'
-            when {{ is_malformed_email('source.email') }} then 'malformed_email'
         end
 {%- endset %}
 
@@ -71,6 +68,9 @@ typed as (
         source.copy_number,
         source.is_later_version,
 
+        -- why an optional value was nulled (staging.nulled_values)
+        {{ nulled_reason_columns('events') }}
+
         -- ids
         {{ clean_text('source.event_id') }} as event_id,
         {{ clean_text('source.anonymous_id') }} as anonymous_id,
@@ -81,7 +81,7 @@ typed as (
         lower({{ clean_text('source.event_type') }}) as event_type,
         event_names.event_name,
         {{ clean_text('source.event_name') }} as event_name_raw,
-        {{ normalize_email('source.email') }} as email,
+        {{ unless_nulled('events', 'email', normalize_email('source.email')) }} as email,
         lower({{ clean_text('source.platform') }}) as platform,
         {{ clean_text('source.page_url') }} as page_url,
         {{ clean_text('source.referrer') }} as referrer,
@@ -108,6 +108,9 @@ checked as (
         _ingest_id,
         copy_number,
         is_later_version,
+        {%- for column in optional_checked_columns('events') %}
+        _nulled_{{ column }},
+        {%- endfor %}
         event_id,
         anonymous_id,
         user_id,
@@ -145,7 +148,7 @@ checked as (
 ),
 
 final as (
-    {{ numbered_rows_verdict('checked', ['event_id']) }}
+    {{ numbered_rows_verdict('checked', ['event_id'], 'events') }}
 )
 
 select * from final

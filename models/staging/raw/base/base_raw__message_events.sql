@@ -67,7 +67,7 @@ checked as (
 ),
 
 final as (
-    {{ numbered_rows_verdict('checked', ['message_event_id']) }}
+    {{ numbered_rows_verdict('checked', ['message_event_id'], 'message_events') }}
 )
 
 select * from final

@@ -16,12 +16,9 @@
         case
             when {{ is_blank('source.order_id') }} or {{ is_blank('source.product_id') }}
                 then 'null_key'
-            when {{ fails_integer('source.quantity') }}
-                or {{ fails_decimal('source.unit_price') }}
-                or {{ fails_decimal('source.discount_amount') }}
-                then 'unparseable_number'
+            -- a missing quantity means 1, so a bad one cannot be nulled: the line is quarantined
+            when {{ fails_integer('source.quantity') }} then 'unparseable_number'
             when {{ parse_integer('source.quantity') }} <= 0 then 'invalid_value'
-            when {{ parse_decimal('source.unit_price') }} < 0 then 'negative_amount'
         end
 {%- endset %}
 
@@ -41,14 +38,17 @@ checked as (
         source.copy_number,
         source.is_later_version,
 
+        -- why an optional value was nulled (staging.nulled_values)
+        {{ nulled_reason_columns('order_items') }}
+
         -- ids
         {{ clean_text('source.order_id') }} as order_id,
         {{ clean_text('source.product_id') }} as product_id,
 
         -- numerics (in the order's currency; stg_raw__order_items converts)
         coalesce({{ parse_integer('source.quantity') }}, 1) as quantity,
-        {{ parse_decimal('source.unit_price') }} as unit_price,
-        {{ parse_decimal('source.discount_amount') }} as discount_amount,
+        {{ unless_nulled('order_items', 'unit_price', parse_decimal('source.unit_price')) }} as unit_price,
+        {{ unless_nulled('order_items', 'discount_amount', parse_decimal('source.discount_amount')) }} as discount_amount,
 
         {{ check_reason }} as check_reason
 
@@ -56,7 +56,7 @@ checked as (
 ),
 
 final as (
-    {{ numbered_rows_verdict('checked', ['order_id', 'product_id']) }}
+    {{ numbered_rows_verdict('checked', ['order_id', 'product_id'], 'order_items') }}
 )
 
 select * from final

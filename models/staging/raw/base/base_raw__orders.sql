@@ -18,14 +18,8 @@
             when {{ is_blank('source.order_id') }} then 'null_key'
             when {{ is_blank('source.ordered_at') }} or {{ is_blank('source.total_amount') }}
                 then 'missing_value'
-            when {{ fails_timestamp('source.ordered_at') }}
-                or {{ fails_timestamp('source.updated_at') }}
-                then 'unparseable_timestamp'
-            when {{ fails_decimal('source.total_amount') }}
-                or {{ fails_decimal('source.discount_amount') }}
-                or {{ fails_decimal('source.shipping_amount') }}
-                or {{ fails_decimal('source.tax_amount') }}
-                then 'unparseable_number'
+            when {{ fails_timestamp('source.ordered_at') }} then 'unparseable_timestamp'
+            when {{ fails_decimal('source.total_amount') }} then 'unparseable_number'
             when {{ is_future('source.ordered_at') }} then 'future_timestamp'
             when coalesce(lower({{ clean_text('source.status') }}), 'completed')
                 not in ('completed', 'cancelled', 'refunded', 'pending')
@@ -35,7 +29,6 @@
             when {{ parse_decimal('source.total_amount') }} < 0
                 and coalesce(lower({{ clean_text('source.status') }}), 'completed') != 'refunded'
                 then 'negative_amount'
-            when {{ is_malformed_email('source.email') }} then 'malformed_email'
         end
 {%- endset %}
 
@@ -59,13 +52,16 @@ checked as (
         source.copy_number,
         source.is_later_version,
 
+        -- why an optional value was nulled (staging.nulled_values)
+        {{ nulled_reason_columns('orders') }}
+
         -- ids
         {{ clean_text('source.order_id') }} as order_id,
         {{ clean_text('source.customer_id') }} as customer_id,
         {{ clean_text('source.anonymous_id') }} as anonymous_id,
 
         -- strings
-        {{ normalize_email('source.email') }} as email,
+        {{ unless_nulled('orders', 'email', normalize_email('source.email')) }} as email,
         coalesce(lower({{ clean_text('source.status') }}), 'completed') as status,
         coalesce(
             upper({{ clean_text('source.currency') }}), '{{ var("reporting_currency") }}'
@@ -75,13 +71,13 @@ checked as (
 
         -- numerics (in currency_code; stg_raw__orders converts)
         {{ parse_decimal('source.total_amount') }} as total_amount,
-        {{ parse_decimal('source.discount_amount') }} as discount_amount,
-        {{ parse_decimal('source.shipping_amount') }} as shipping_amount,
-        {{ parse_decimal('source.tax_amount') }} as tax_amount,
+        {{ unless_nulled('orders', 'discount_amount', parse_decimal('source.discount_amount')) }} as discount_amount,
+        {{ unless_nulled('orders', 'shipping_amount', parse_decimal('source.shipping_amount')) }} as shipping_amount,
+        {{ unless_nulled('orders', 'tax_amount', parse_decimal('source.tax_amount')) }} as tax_amount,
 
         -- timestamps
         {{ parse_timestamp(clean_text('source.ordered_at')) }} as ordered_at,
-        {{ parse_timestamp(clean_text('source.updated_at')) }} as updated_at,
+        {{ unless_nulled('orders', 'updated_at', parse_timestamp(clean_text('source.updated_at'))) }} as updated_at,
 
         {{ check_reason }} as check_reason
 
@@ -89,7 +85,7 @@ checked as (
 ),
 
 final as (
-    {{ numbered_rows_verdict('checked', ['order_id']) }}
+    {{ numbered_rows_verdict('checked', ['order_id'], 'orders') }}
 )
 
 select * from final

@@ -18,6 +18,9 @@ checked as (
         source.copy_number,
         {{ source_key(['source.product_id']) }} as source_key,
 
+        -- why an optional value was nulled (staging.nulled_values)
+        {{ nulled_reason_columns('products') }}
+
         -- ids
         {{ clean_text('source.product_id') }} as product_id,
 
@@ -27,16 +30,13 @@ checked as (
         {{ clean_text('source.brand') }} as brand,
 
         -- numerics (list price in the reporting currency; the contract has no product currency)
-        {{ parse_decimal('source.price') }} as price,
+        {{ unless_nulled('products', 'price', parse_decimal('source.price')) }} as price,
 
         -- timestamps (a launch date may lie in the future: products are announced early)
-        {{ parse_timestamp(clean_text('source.launched_at')) }} as launched_at,
+        {{ unless_nulled('products', 'launched_at', parse_timestamp(clean_text('source.launched_at'))) }} as launched_at,
 
         case
             when {{ is_blank('source.product_id') }} then 'null_key'
-            when {{ fails_decimal('source.price') }} then 'unparseable_number'
-            when {{ fails_timestamp('source.launched_at') }} then 'unparseable_timestamp'
-            when {{ parse_decimal('source.price') }} < 0 then 'negative_amount'
         end as check_reason
 
     from source

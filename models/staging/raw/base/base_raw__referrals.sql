@@ -18,26 +18,24 @@ checked as (
         source.copy_number,
         {{ source_key(['source.referral_id']) }} as source_key,
 
+        -- why an optional value was nulled (staging.nulled_values)
+        {{ nulled_reason_columns('referrals') }}
+
         -- ids
         {{ clean_text('source.referral_id') }} as referral_id,
         {{ clean_text('source.referrer_customer_id') }} as referrer_customer_id,
         {{ clean_text('source.referred_customer_id') }} as referred_customer_id,
 
         -- strings
-        {{ normalize_email('source.referred_email') }} as referred_email,
+        {{ unless_nulled('referrals', 'referred_email', normalize_email('source.referred_email')) }} as referred_email,
 
         -- timestamps
-        {{ parse_timestamp(clean_text('source.created_at')) }} as created_at,
-        {{ parse_timestamp(clean_text('source.converted_at')) }} as converted_at,
+        {{ unless_nulled('referrals', 'created_at', parse_timestamp(clean_text('source.created_at'))) }} as created_at,
+        {{ unless_nulled('referrals', 'converted_at', parse_timestamp(clean_text('source.converted_at'))) }} as converted_at,
 
         case
             when {{ is_blank('source.referral_id') }} then 'null_key'
             when {{ is_blank('source.referrer_customer_id') }} then 'missing_value'
-            when {{ fails_timestamp('source.created_at') }}
-                or {{ fails_timestamp('source.converted_at') }}
-                then 'unparseable_timestamp'
-            when {{ is_future('source.created_at') }} then 'future_timestamp'
-            when {{ is_malformed_email('source.referred_email') }} then 'malformed_email'
         end as check_reason
 
     from source

@@ -18,6 +18,9 @@ checked as (
         source.copy_number,
         {{ source_key(['source.response_id']) }} as source_key,
 
+        -- why an optional value was nulled (staging.nulled_values)
+        {{ nulled_reason_columns('survey_responses') }}
+
         -- ids
         {{ clean_text('source.response_id') }} as response_id,
         {{ clean_text('source.customer_id') }} as customer_id,
@@ -30,15 +33,14 @@ checked as (
         {{ parse_integer('source.score') }} as score,
 
         -- timestamps
-        {{ parse_timestamp(clean_text('source.responded_at')) }} as responded_at,
+        {{ unless_nulled('survey_responses', 'responded_at', parse_timestamp(clean_text('source.responded_at'))) }}
+            as responded_at,
 
         case
             when {{ is_blank('source.response_id') }} then 'null_key'
             when {{ is_blank('source.survey_type') }} or {{ is_blank('source.score') }}
                 then 'missing_value'
             when {{ fails_integer('source.score') }} then 'unparseable_number'
-            when {{ fails_timestamp('source.responded_at') }} then 'unparseable_timestamp'
-            when {{ is_future('source.responded_at') }} then 'future_timestamp'
             when lower({{ clean_text('source.survey_type') }}) not in ('nps', 'csat')
                 or (lower({{ clean_text('source.survey_type') }}) = 'nps'
                     and {{ parse_integer('source.score') }} not between 0 and 10)
