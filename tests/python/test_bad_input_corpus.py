@@ -636,8 +636,13 @@ CASES = [
         [
             Row(
                 "events",
-                event("C-JSON", properties='{"query": "say \\"hi\\"; drop", "note": "a\\nb"}'),
-                staged={"properties": '{"query": "say \\"hi\\"; drop", "note": "a\\nb"}'},
+                # staging reads the product of a product event out of the JSON
+                event(
+                    "C-JSON",
+                    event_name="Product Viewed",
+                    properties='{"product_id": "say \\"hi\\"; drop", "category": "a\\nb"}',
+                ),
+                staged={"product_id": 'say "hi"; drop', "product_category": "a\nb"},
             )
         ],
     ),

@@ -62,7 +62,7 @@ def test_intervals_exclude_zero_exactly_when_p_is_below_5_percent(built_warehous
 
 
 def test_every_cart_abandoner_has_a_product_added_since_the_last_order_and_not_removed(built_warehouse):
-    """Item 5: recomputed from the resolved events, per product: its latest add after the
+    """Item 5: recomputed from the staged events and their persons, per product: its latest add after the
     person's last completed order came after its latest removal."""
     db = built_warehouse
     _, as_of_at = _as_of(db)
@@ -73,14 +73,22 @@ def test_every_cart_abandoner_has_a_product_added_since_the_last_order_and_not_r
         "with last_orders as ("
         "    select customer_key, max(ordered_at) as last_order_at"
         "    from intermediate.int_orders_resolved where is_completed and ordered_at < ? group by 1"
+        "), events as ("
+        # staged events with the person of their identifier set (nulls match nulls)
+        "    select persons.customer_key, staged.event_name, staged.event_at, staged.product_id"
+        "    from staging.stg_raw__events as staged"
+        "    join intermediate.int_event_identifier_persons as persons"
+        "      on staged.user_id is not distinct from persons.user_id"
+        "      and staged.email is not distinct from persons.email"
+        "      and staged.anonymous_id is not distinct from persons.anonymous_id"
+        "      and staged.device_id is not distinct from persons.device_id"
         "), cart as ("
-        "    select events.customer_key,"
-        "        json_extract_string(events.properties, '$.product_id') as product_id,"
+        "    select events.customer_key, events.product_id,"
         "        max(case when events.event_name = 'Product Added' then events.event_at end)"
         "            as last_added_at,"
         "        max(case when events.event_name = 'Product Removed' then events.event_at end)"
         "            as last_removed_at"
-        "    from intermediate.int_events_resolved as events"
+        "    from events"
         "    left join last_orders using (customer_key)"
         "    where events.event_name in ('Product Added', 'Product Removed') and events.event_at < ?"
         "        and (last_orders.last_order_at is null or events.event_at > last_orders.last_order_at)"
