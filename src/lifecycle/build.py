@@ -219,7 +219,7 @@ def phase_publish(state: BuildState) -> str:
             warnings=state.warnings,
             quality=state.quality,
             dbt_args=state.dbt_args,
-            vars=state.vars,
+            dbt_vars=state.vars,
             now=state.now,
         )
     except (OSError, duckdb.Error) as err:

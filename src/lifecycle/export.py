@@ -79,10 +79,10 @@ def deletion_requests_fingerprint(con: duckdb.DuckDBPyConnection) -> dict:
     return {"requests": len(rows), "sha256": digest}
 
 
-def export(database: Path, out_dir: Path, build_id: str | None = None, vars: dict | None = None) -> dict:
+def export(database: Path, out_dir: Path, build_id: str | None = None, dbt_vars: dict | None = None) -> dict:
     """Write every audience to `out_dir`; return the manifest (also written as manifest.json).
-    `build_id` names the published build the files belong to (`lifecycle build`); `vars` are the
-    dbt vars it was built with (reporting currency, horizons: what the files' numbers mean),
+    `build_id` names the published build the files belong to (`lifecycle build`); `dbt_vars` are
+    the dbt vars it was built with (reporting currency, horizons: what the files' numbers mean),
     recorded in the manifest (default: those stored in `database`, lifecycle.settings)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(database), read_only=True)
@@ -132,7 +132,7 @@ def export(database: Path, out_dir: Path, build_id: str | None = None, vars: dic
         manifest = {
             "database": str(database),
             "build_id": build_id,
-            "vars": vars if vars is not None else settings.build_vars(con),
+            "vars": dbt_vars if dbt_vars is not None else settings.build_vars(con),
             "deletion_requests": deletion_requests_fingerprint(con),
             "files": files,
             "notes": notes,

@@ -7,9 +7,9 @@ would lock out every reader; with a serving copy neither blocks the other.
 Publishing one build:
 
 1. A temporary file beside the serving file gets the published schemas (marts, audiences,
-   reference, semantic) as plain tables, with their table and column comments, plus schema `publish`:
-   the build's id, time and dbt vars, row counts, warnings and validation results, and the history of
-   earlier builds carried over from the previous serving file.
+   reference, semantic) as plain tables, with their table and column comments, plus schema
+   `publish`: the build's id, time and dbt vars, row counts, warnings and validation results,
+   and the history of earlier builds carried over from the previous serving file.
 2. The audience exports are written to `exports/builds/<build_id>/`.
 3. The temporary file is fsynced and `os.replace`d onto the serving file: a reader sees the old
    build or the new one, never a mix. A process that has the old file open keeps reading the
@@ -243,12 +243,12 @@ def _as_of_date(con: duckdb.DuckDBPyConnection) -> dt.date | None:
     return rows[0][0] if len(rows) == 1 else None
 
 
-def _publish_exports(working: Path, exports_dir: Path, build_id: str, vars: dict | None) -> Path:
+def _publish_exports(working: Path, exports_dir: Path, build_id: str, dbt_vars: dict | None) -> Path:
     """Write this build's export files to builds/<build_id>/ (not yet current)."""
     folder = exports_dir / "builds" / build_id
     if folder.exists():
         shutil.rmtree(folder)
-    export(working, folder, build_id=build_id, vars=vars)
+    export(working, folder, build_id=build_id, dbt_vars=dbt_vars)
     return folder
 
 
@@ -298,14 +298,14 @@ def publish(
     warnings: list | None = None,
     quality: object | None = None,
     dbt_args: list[str] | None = None,
-    vars: dict | None = None,
+    dbt_vars: dict | None = None,
     now: dt.datetime | None = None,
 ) -> PublishResult:
     """Publish the published schemas of `working` to `serving` (and the exports), atomically.
 
     `warnings` are health.BuildWarning and `quality` a validate.QualityReport; both are recorded
     in the serving file's `publish` schema so the summary and reports can show them, and so are
-    `vars`, the build's effective dbt vars (lifecycle.settings), which label its numbers.
+    `dbt_vars`, the build's effective dbt vars (lifecycle.settings), which label its numbers.
     """
     now = now or dt.datetime.now(dt.UTC)
     serving.parent.mkdir(parents=True, exist_ok=True)
@@ -332,7 +332,7 @@ def publish(
                 "tables_validated": len(tables),
                 "data_docs": str(docs) if docs else None,
                 "exports": str(exports_dir / "builds" / build_id) if exports_dir else None,
-                "vars": settings.to_json(vars) if vars is not None else None,
+                "vars": settings.to_json(dbt_vars) if dbt_vars is not None else None,
             }
             rows = {
                 "table_row_counts": [
@@ -360,7 +360,7 @@ def publish(
         if exports_dir is not None:
             staged_exports = exports_dir / "builds" / build_id
             started = time.monotonic()
-            _publish_exports(working, exports_dir, build_id, vars)
+            _publish_exports(working, exports_dir, build_id, dbt_vars)
             result.exports_seconds = time.monotonic() - started
         _fsync(temporary)
         os.replace(temporary, serving)

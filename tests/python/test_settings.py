@@ -4,6 +4,7 @@ dbt applies them) and the vars a published build stored."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import textwrap
 
 import duckdb
@@ -96,3 +97,21 @@ def test_stored_vars_of_the_latest_build_else_the_project_defaults(project, tmp_
     finally:
         con.close()
     assert settings.database_vars(database) == {"reporting_currency": "EUR"}
+
+
+def test_publish_stores_the_vars_and_the_export_manifest_records_them(tmp_path):
+    from test_publish import make_working
+
+    from lifecycle.publish import publish
+
+    working = make_working(tmp_path / "warehouse.duckdb", customers=3)
+    serving, exports = tmp_path / "serving" / "warehouse.duckdb", tmp_path / "serving" / "exports"
+    values = {"reporting_currency": "EUR", "as_of_date": dt.date(2026, 6, 30)}
+    publish(working, serving, "b1", exports_dir=exports, dbt_vars=values)
+    stored = {"reporting_currency": "EUR", "as_of_date": "2026-06-30"}  # JSON: dates as text
+    assert settings.database_vars(serving) == stored
+    manifest = json.loads((exports / "current" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["vars"] == stored
+    # a build published without vars (as before they were stored): the project's defaults
+    publish(working, serving, "b2", exports_dir=exports)
+    assert settings.database_vars(serving)["reporting_currency"] == "USD"
