@@ -87,9 +87,16 @@ def _values(args: Sequence[str], option: str) -> list[str]:
     return [v.strip() for v in found if v.strip()]
 
 
-def query_args(args: Sequence[str]) -> list[str]:
-    """`mf query` arguments, ordered by the first metric_time group-by unless an order is given."""
+def query_args(args: Sequence[str], cwd: Path | None = None) -> list[str]:
+    """`mf query` arguments, ordered by the first metric_time group-by unless an order is given,
+    and a `--csv` file made absolute against `cwd` (mf runs in the metrics folder)."""
+    cwd = cwd or Path.cwd()
     args = list(args)
+    for i, arg in enumerate(args):
+        if arg == "--csv" and i + 1 < len(args):
+            args[i + 1] = str(cwd / args[i + 1])
+        elif arg.startswith("--csv="):
+            args[i] = f"--csv={cwd / arg.removeprefix('--csv=')}"
     if _values(args, "--order"):
         return args
     times = [g for g in _values(args, "--group-by") if g.split("__")[0] == "metric_time"]

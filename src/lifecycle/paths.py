@@ -4,6 +4,7 @@ everything else hangs off it or off the working warehouse file."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -92,8 +93,6 @@ def metrics_project_dir(serving: Path) -> Path:
     """The folder `lifecycle metrics` runs MetricFlow in for one serving file: the project's files
     linked in and a target/ of its own (MetricFlow reads `target/semantic_manifest.json` below the
     project it runs in, and that manifest names the database of the last dbt run)."""
-    import hashlib
-
     key = hashlib.sha256(str(serving.resolve()).encode()).hexdigest()[:10]
     return project_dir() / "target" / "metricflow" / f"{serving.stem}-{key}"
 

@@ -48,3 +48,18 @@ def test_metrics_passes_unknown_arguments_to_mf_in_order(monkeypatch, tmp_path):
         "args": ["--metrics", "revenue,orders", "--group-by", "metric_time__month"],
         "list_metrics": False,
     }
+
+
+def test_metrics_are_ordered_by_time_unless_the_query_orders_them(tmp_path):
+    by_month = ["--metrics", "revenue", "--group-by", "customer__segment,metric_time__month"]
+    assert metrics.query_args(by_month, tmp_path) == [*by_month, "--order", "metric_time__month"]
+    ordered = [*by_month, "--order", "-revenue"]
+    assert metrics.query_args(ordered, tmp_path) == ordered
+    assert metrics.query_args(["--metrics", "revenue"], tmp_path) == ["--metrics", "revenue"]
+    # mf runs in the metrics folder: a relative --csv is the caller's
+    assert metrics.query_args(["--metrics", "revenue", "--csv", "out.csv"], tmp_path) == [
+        "--metrics", "revenue", "--csv", str(tmp_path / "out.csv")
+    ]  # fmt: skip
+    assert metrics.query_args(["--csv=out.csv", "--group-by=metric_time__day"], tmp_path) == [
+        f"--csv={tmp_path / 'out.csv'}", "--group-by=metric_time__day", "--order", "metric_time__day"
+    ]  # fmt: skip
