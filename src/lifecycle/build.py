@@ -174,9 +174,14 @@ def phase_validation(state: BuildState) -> str:
     """Gate 2: the Great Expectations suites on raw and every public table."""
     from lifecycle.quality.validate import DEFAULT_MAX_CELLS, validate_warehouse
 
+    # the suites read dbt's manifest: the one this build's dbt run wrote
+    manifest = state.target_path / "manifest.json" if state.target_path is not None else None
     try:
         report = validate_warehouse(
-            state.working, paths.quality_dir(state.working), state.max_cells or DEFAULT_MAX_CELLS
+            state.working,
+            paths.quality_dir(state.working),
+            state.max_cells or DEFAULT_MAX_CELLS,
+            manifest=manifest,
         )
     except (OSError, duckdb.Error, ValueError) as err:
         raise GateFailed(2, f"Great Expectations could not run: {err!r}") from err

@@ -159,3 +159,22 @@ def test_bad_vars_stop_the_build_before_dbt(monkeypatch, tmp_path, capsys):
     assert cli.main(["build", "--database", str(tmp_path / "w.duckdb"), "--vars", "EUR"]) == 2
     assert calls == []
     assert "--vars must be a YAML mapping" in capsys.readouterr().err
+
+
+def test_validation_reads_the_manifest_of_the_build_s_own_dbt_run(monkeypatch, tmp_path):
+    """The suites come from dbt's manifest: the benchmark's builds write theirs to a target/ of
+    their own, and their validation must read that one, not the project's."""
+    from lifecycle.quality import validate
+    from lifecycle.quality.validate import QualityReport
+
+    seen = []
+
+    def fake_validate(database, context_dir, max_cells, manifest=None):
+        seen.append(manifest)
+        return QualityReport()
+
+    monkeypatch.setattr(validate, "validate_warehouse", fake_validate)
+    for target in (tmp_path / "bench-target", None):
+        state = build.start(tmp_path / "w.duckdb", tmp_path / "s.duckdb", [], target_path=target)
+        build.phase_validation(state)
+    assert seen == [tmp_path / "bench-target" / "manifest.json", None]
