@@ -34,9 +34,11 @@ lint: install
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
 
-## make bench [SCALES=10000,100000,1000000]: generate, ingest, full and incremental build, validate and
-## publish at each scale, plus the lifetimes head-to-head; appends to benchmarks/results.jsonl and
-## rewrites docs/benchmarks.md. One scale: make bench SCALES=100000. Not part of make test.
+## make bench [SCALES=10000,100000,1000000]: generate, ingest, then `lifecycle build`'s steps (dbt build,
+## validate, publish) full and incremental at each scale, each with wall and CPU time, peak memory and
+## the load, against a floor query on the same raw tables, plus the lifetimes head-to-head; appends to
+## benchmarks/results.jsonl and rewrites docs/benchmarks.md. One scale: make bench SCALES=100000.
+## Not part of make test.
 SCALES ?= 10000,100000,1000000
 bench: install
 	$(BIN)/python benchmarks/bench.py --scales $(SCALES)

@@ -5,17 +5,24 @@ For each scale (customers; events and orders grow in proportion, as the generato
 1. generate the shop (Parquet) ending on END_DATE;
 2. split every file by event time into a base (everything before the last day) and the last day
    (order lines follow their order; a row whose time cannot be read stays in the base);
-3. ingest the base, `dbt build` (full), validate (Great Expectations), publish;
-4. `ingest --append` the last day, `dbt build` (incremental), validate, publish;
+3. ingest the base; the floor query (below) on it; `lifecycle build` (full) in three timed steps:
+   dbt build, validate (Great Expectations), publish (warnings, serving copy, exports, summary);
+4. `ingest --append` the last day; the floor again; `lifecycle build` (incremental), same steps;
 5. head-to-head on the final warehouse: our SQL BTYD summary (int_clv_summary) against lifetimes'
    summary_data_from_transaction_data on the same orders, and the BG/NBD fit on distinct
    (frequency, recency, T) rows with weights against one row per customer.
 
 Both builds see the same data: the incremental build's raw is the full build's raw plus the last
-day. Every step runs in a child process of its own, so its peak RSS (the kernel's high-water mark,
-from wait4) covers everything in it: dbt, DuckDB, the Python models, Great Expectations. dbt's
-time per node comes from its run_results.json. The load average is recorded before and after
-each step (the machine may be shared). A result line per scale is appended to
+day. Every step runs in a child process of its own, so its peak RSS (the kernel's high-water mark)
+and CPU time (user + system, all threads), both from wait4, cover everything in it: dbt, DuckDB,
+the Python models, Great Expectations. The build steps call lifecycle.build's phase functions,
+the ones `lifecycle build` runs. dbt's time per node comes from its run_results.json. The load
+average is recorded before and after each step (the machine may be shared).
+
+The floor is one grouped pass over every raw event and every raw order into one row per customer
+(FLOOR_SQL), a plain DuckDB query on the same raw tables as the build after it: a build / floor
+ratio says how far a build is from the least work those rows need, on the same machine in the
+same minutes, so it moves less with the load than either time. A result line per scale is appended to
 benchmarks/results.jsonl (git-ignored) and docs/benchmarks.md is rewritten from the latest
 result of each scale in that file.
 
@@ -35,6 +42,7 @@ import os
 import pickle
 import platform
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -196,64 +204,124 @@ def node_timings(run_results: dict) -> list[dict]:
     return nodes
 
 
-def step_dbt(database: str, target: str, args: list[str]) -> dict:
-    from lifecycle.build import PRODUCTION_BUILD
-    from lifecycle.cli import run_dbt
-
-    # the build `lifecycle build` runs (dbt unit tests excluded: they check logic, not data)
-    code = run_dbt([*PRODUCTION_BUILD, "--target-path", target, *args], database=Path(database))
-    run_results = json.loads((Path(target) / "run_results.json").read_text(encoding="utf-8"))
-    nodes = node_timings(run_results)
-    return {
-        "ok": code == 0,
-        "dbt_elapsed_s": round(run_results["elapsed_time"], 1),
-        "nodes": nodes,
-        "database_mb": round(Path(database).stat().st_size / 1024**2),
-    }
+# lifecycle build's phases (lifecycle.build.PHASES), grouped into the steps timed here: each group
+# runs in a child process of its own through lifecycle.build.run_phase, the build's state pickled
+# between them, so the steps measure what `lifecycle build` runs, in its order
+BUILD_STEPS = {
+    "build": ("dbt_build",),
+    "validate": ("validation",),
+    "publish": ("warnings", "publish", "summary"),
+}
 
 
-def step_validate(database: str, report_file: str) -> dict:
+def describe_build(state, phases: list[str]) -> dict:
+    """What a build step did, from the build's state: dbt's nodes and times, the validation's
+    tables and failures, the published tables."""
+    out: dict = {}
+    if "dbt_build" in phases:
+        if state.run_results.exists():
+            run_results = json.loads(state.run_results.read_text(encoding="utf-8"))
+            out["dbt_elapsed_s"] = round(run_results["elapsed_time"], 1)
+            out["nodes"] = node_timings(run_results)
+        if state.working.exists():
+            out["database_mb"] = round(state.working.stat().st_size / 1024**2)
+    report = state.quality
+    if "validation" in phases and report is not None:
+        out["tables"] = len(report.tables)
+        out["expectations"] = sum(t.evaluated for t in report.tables)
+        out["failures"] = [f.format() for f in report.failures][:20]
+        out["sampled"] = sorted(t.relation for t in report.tables if t.sampled_rows is not None)
+    if "publish" in phases and state.published is not None:
+        out["tables"] = len(state.published.table_rows)
+        out["warnings"] = len(state.warnings)
+        out["exports_s"] = round(state.published.exports_seconds, 1)
+        out["serving_mb"] = round(state.serving.stat().st_size / 1024**2)
+    return out
+
+
+def step_build(state: str, phases: list[str], start: dict | None = None) -> dict:
+    """Some phases of `lifecycle build` (lifecycle.build.run_phase), on the build state in the file
+    `state`; `start` begins a new build there (lifecycle.build.start: its id, vars, the build
+    served before)."""
+    from lifecycle import build
+
+    state_file = Path(state)
+    if start is not None:
+        current = build.start(
+            Path(start["working"]), Path(start["serving"]), start.get("dbt_args", []),
+            target_path=Path(start["target"]),
+        )  # fmt: skip
+    else:
+        current = pickle.loads(state_file.read_bytes())
+    result: dict = {"ok": True, "phases": list(phases), "phase_cpu_s": {}}
+    try:
+        for name in phases:
+            before = resource.getrusage(resource.RUSAGE_SELF)
+            try:
+                build.run_phase(current, name)
+            finally:
+                after = resource.getrusage(resource.RUSAGE_SELF)
+                result["phase_cpu_s"][name] = round(
+                    after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime, 3
+                )
+    except build.GateFailed as failed:
+        result.update(ok=False, failed=f"gate {failed.gate}: {failed.reason}")
+    state_file.write_bytes(pickle.dumps(current))
+    # the phases' own time: the child's wall and CPU (wait4) also hold its start-up, and the
+    # publish child re-imports Great Expectations to unpickle the validation report, which
+    # `lifecycle build` (one process) does not
+    result["phase_seconds"] = {n: round(current.seconds[n], 3) for n in phases if n in current.seconds}
+    return {**result, **describe_build(current, phases)}
+
+
+# The floor: the least any build of these tables must do, one grouped pass over every raw event
+# and every raw order into one row per customer (events, last event time, orders, revenue summed
+# from the delivered text amounts). customer_id / user_id as delivered: no identity resolution.
+FLOOR_SQL = """
+create temp table floor_per_customer as
+with events as (
+    select user_id as customer_id, count(*) as events,
+        max(try_cast(trim("timestamp") as timestamptz)) as last_event_at
+    from raw.events
+    group by 1
+),
+orders as (
+    select customer_id, count(*) as orders, sum(try_cast(trim(total_amount) as decimal(18, 2))) as revenue
+    from raw.orders
+    group by 1
+)
+select coalesce(e.customer_id, o.customer_id) as customer_id, e.events, e.last_event_at, o.orders, o.revenue
+from events as e
+full outer join orders as o on e.customer_id = o.customer_id
+"""
+
+
+def step_floor(database: str) -> dict:
+    """FLOOR_SQL on `database`'s raw schema (read-only, the package's DuckDB settings); the wall
+    and CPU time of the query itself (this process's start-up left out)."""
+    import duckdb
+
     from lifecycle import paths
-    from lifecycle.quality.validate import DEFAULT_MAX_CELLS, validate_warehouse
 
-    working = Path(database)
-    report = validate_warehouse(working, paths.quality_dir(working), DEFAULT_MAX_CELLS)
-    Path(report_file).write_bytes(pickle.dumps(report))
+    con = duckdb.connect(database, read_only=True, config=paths.duckdb_config(Path(database)))
+    try:
+        con.execute("set TimeZone = 'UTC'").fetchall()
+        before, started = resource.getrusage(resource.RUSAGE_SELF), time.monotonic()
+        con.execute(FLOOR_SQL).fetchall()
+        wall = time.monotonic() - started
+        after = resource.getrusage(resource.RUSAGE_SELF)
+        customers, events, orders = con.execute(
+            "select count(*), sum(events), sum(orders) from floor_per_customer"
+        ).fetchall()[0]
+    finally:
+        con.close()
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return {
-        "ok": report.success,
-        "tables": len(report.tables),
-        "expectations": sum(t.evaluated for t in report.tables),
-        "failures": [f.format() for f in report.failures][:20],
-        "sampled": sorted(t.relation for t in report.tables if t.sampled_rows is not None),
-    }
-
-
-def step_publish(database: str, report_file: str) -> dict:
-    """What `lifecycle build` does after validation (lifecycle.build.build, gate 3)."""
-    from lifecycle import paths
-    from lifecycle.build import DEFAULT_ROW_CHANGE_SHARE, build_warnings
-    from lifecycle.publish import new_build_id, previous_build, publish
-
-    working = Path(database)
-    serving = paths.serving_path(working)
-    report = pickle.loads(Path(report_file).read_bytes())
-    now = dt.datetime.now(dt.UTC)
-    _, last_counts = previous_build(serving)
-    warnings = build_warnings(working, last_counts, DEFAULT_ROW_CHANGE_SHARE, now)
-    result = publish(
-        working,
-        serving,
-        new_build_id(now),
-        exports_dir=paths.published_exports_dir(serving),
-        warnings=warnings,
-        quality=report,
-        dbt_args=[],
-        now=now,
-    )
-    return {
-        "ok": True,
-        "tables": len(result.table_rows),
-        "serving_mb": round(serving.stat().st_size / 1024**2),
+        "query_s": round(wall, 3),
+        "query_cpu_s": round(cpu, 3),
+        "customers": customers,
+        "events": int(events or 0),
+        "orders": int(orders or 0),
     }
 
 
@@ -372,16 +440,16 @@ STEPS = {
     "generate": step_generate,
     "split": step_split,
     "ingest": step_ingest,
-    "dbt": step_dbt,
-    "validate": step_validate,
-    "publish": step_publish,
+    "build": step_build,
+    "floor": step_floor,
     "head_to_head": step_head_to_head,
 }
 
 
 # --------------------------------------------------------------------------- the parent
 def run_step(name: str, scratch: Path, **kwargs) -> dict:
-    """Run STEPS[name](**kwargs) in a child process; its result plus wall time, peak RSS and load."""
+    """Run STEPS[name](**kwargs) in a child process; its result plus wall time, CPU time (user +
+    system of the child and its threads, from wait4), peak RSS and the load before and after."""
     result_file = scratch / f"{name}-{time.monotonic_ns()}.json"
     load_before = load_average()
     started = time.monotonic()
@@ -406,6 +474,7 @@ def run_step(name: str, scratch: Path, **kwargs) -> dict:
     result.update(
         {
             "seconds": round(seconds, 1),
+            "cpu_s": round(usage.ru_utime + usage.ru_stime, 1),
             "peak_rss_mb": round(usage.ru_maxrss / 1024),  # kilobytes on Linux
             "exit_code": child.returncode,
             "load_before": load_before,
@@ -413,7 +482,11 @@ def run_step(name: str, scratch: Path, **kwargs) -> dict:
         }
     )
     result.setdefault("ok", child.returncode == 0)
-    print(f"  {name}: {seconds:.1f} s, peak {result['peak_rss_mb']:,} MB, ok={result['ok']}", flush=True)
+    print(
+        f"  {name}: {seconds:.1f} s, CPU {result['cpu_s']:.1f} s, peak {result['peak_rss_mb']:,} MB,"
+        f" load {load_before:.1f} -> {result['load_after']:.1f}, ok={result['ok']}",
+        flush=True,
+    )
     return result
 
 
@@ -457,6 +530,27 @@ def drop_built_schemas(database: Path) -> list[str]:
         con.close()
 
 
+def run_build(work: Path, database: Path, target: Path, kind: str, runner=None) -> dict[str, dict]:
+    """One `lifecycle build` of `database`, step by step (BUILD_STEPS, each in its own child by
+    default), after the floor query on the same raw tables: {kind}_floor, {kind}_build,
+    {kind}_validate, {kind}_publish. A step that stops the build (a failed gate) ends it, as in
+    `lifecycle build`. `runner` replaces run_step (tests run the steps in this process)."""
+    runner = runner or run_step
+    state = work / "build_state.pickle"
+    start = {
+        "working": str(database),
+        "serving": str(database.parent / "serving" / database.name),
+        "target": str(target),
+    }
+    steps = {f"{kind}_floor": runner("floor", work, database=str(database))}
+    for i, (step, phases) in enumerate(BUILD_STEPS.items()):
+        result = runner("build", work, state=str(state), phases=list(phases), start=start if i == 0 else None)
+        steps[f"{kind}_{step}"] = summarize_build(result) if "dbt_build" in phases else result
+        if not result.get("ok"):
+            break
+    return steps
+
+
 def run_scale(
     customers: int, work: Path, head_to_head: bool, reuse_data: bool = False, reuse_ingest: bool = False
 ) -> dict:
@@ -480,7 +574,6 @@ def run_scale(
         shutil.rmtree(work)
     work.mkdir(parents=True, exist_ok=True)
     target = work / "target"
-    report_file = work / "quality_report.pickle"
     last_day = dt.datetime.fromisoformat(END_DATE)
     print(f"scale {customers:,} customers in {work}", flush=True)
     result: dict = {
@@ -520,11 +613,7 @@ def run_scale(
             append=False,
         )
         ingested.write_text(json.dumps(steps["ingest"]), encoding="utf-8")
-    steps["full_build"] = summarize_build(
-        run_step("dbt", work, database=str(database), target=str(target), args=[])
-    )
-    steps["full_validate"] = run_step("validate", work, database=str(database), report_file=str(report_file))
-    steps["full_publish"] = run_step("publish", work, database=str(database), report_file=str(report_file))
+    steps |= run_build(work, database, target, "full")
     steps["ingest_day"] = run_step(
         "ingest",
         work,
@@ -533,15 +622,7 @@ def run_scale(
         loaded_at=(last_day + dt.timedelta(days=1)).isoformat(),
         append=True,
     )
-    steps["incremental_build"] = summarize_build(
-        run_step("dbt", work, database=str(database), target=str(target), args=[])
-    )
-    steps["incremental_validate"] = run_step(
-        "validate", work, database=str(database), report_file=str(report_file)
-    )
-    steps["incremental_publish"] = run_step(
-        "publish", work, database=str(database), report_file=str(report_file)
-    )
+    steps |= run_build(work, database, target, "incremental")
     if head_to_head:
         steps["head_to_head"] = run_step("head_to_head", work, database=str(database), target=str(target))
     rows = steps["split"].get("rows", {})
@@ -669,7 +750,115 @@ def _t(steps: dict, name: str) -> str:
 
 
 def _n(customers: int) -> str:
+    if customers < 1000:
+        return str(customers)  # a smoke run
     return f"{customers // 1_000_000}M" if customers % 1_000_000 == 0 else f"{customers // 1000}k"
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return a / b if a is not None and b else None
+
+
+def _phases_seconds(step: dict | None) -> float | None:
+    """A build step's time: its phases' own seconds when recorded, else the child's wall time."""
+    if not step:
+        return None
+    if step.get("phase_seconds"):
+        return sum(step["phase_seconds"].values())
+    return step.get("seconds")
+
+
+def against_floor(result: dict) -> dict:
+    """For the full and the incremental build of one scale: the build's wall and CPU seconds,
+    those of the floor query before it, build / floor for each, and validate + publish seconds
+    (their phases' own time); plus the full build's CPU seconds per customer. None where a number
+    was not measured."""
+    steps = result["steps"]
+    out: dict = {}
+    for kind in ("full", "incremental"):
+        build, floor = steps.get(f"{kind}_build") or {}, steps.get(f"{kind}_floor") or {}
+        row = {
+            "build_s": build.get("seconds"),
+            "build_cpu_s": build.get("cpu_s"),
+            "floor_s": floor.get("query_s"),
+            "floor_cpu_s": floor.get("query_cpu_s"),
+        }
+        row["wall_x"] = _ratio(row["build_s"], row["floor_s"])
+        row["cpu_x"] = _ratio(row["build_cpu_s"], row["floor_cpu_s"])
+        parts = [_phases_seconds(steps.get(f"{kind}_{step}")) for step in ("validate", "publish")]
+        row["validate_publish_s"] = None if None in parts else sum(parts)
+        out[kind] = row
+    out["cpu_per_customer_s"] = _ratio(out["full"]["build_cpu_s"], result["customers"])
+    return out
+
+
+def per_customer_growth(results: list[dict]) -> dict[int, float | None]:
+    """Each scale's full-build CPU seconds per customer over the next smaller scale's (1M against
+    100k): 1.0 = the build grows linearly with customers. Smallest scale first in `results`."""
+    growth: dict[int, float | None] = {}
+    previous = None
+    for r in results:
+        current = against_floor(r)["cpu_per_customer_s"]
+        growth[r["customers"]] = _ratio(current, previous)
+        previous = current
+    return growth
+
+
+def _x(ratio: float | None) -> str:
+    if ratio is None:
+        return "-"
+    return f"{ratio:.0f}x" if ratio >= 10 else f"{ratio:.1f}x"
+
+
+def _pair(a: float | None, b: float | None) -> str:
+    return f"{_s(a)} / {_s(b)}"
+
+
+def _load(steps: dict, name: str) -> str:
+    step = steps.get(name) or {}
+    if step.get("load_before") is None or step.get("load_after") is None:
+        return "-"
+    return f"{step['load_before']:.1f} -> {step['load_after']:.1f}"
+
+
+def floor_section(results: list[dict]) -> list[str]:
+    """The builds against the floor, per scale (markdown lines; make bench also prints them)."""
+    growth = per_customer_growth(results)
+    out = [
+        "## Against the floor",
+        "",
+        "Floor = one grouped pass over all raw events and all raw orders into one row per customer",
+        "(events, last event time, orders, revenue summed from the text amounts), a plain DuckDB",
+        "query on the raw tables the build then reads; its own wall and CPU time. Build = the",
+        "dbt build step (wall / CPU seconds: user + system of its process, all threads). A ratio",
+        "is build / floor; CPU per customer is the full build's; growth = CPU per customer against",
+        "the scale below (1.0 = linear). Validate + publish = the time of those phases of",
+        "`lifecycle build` (validation; warnings, publish, exports, summary), without the start-up",
+        "of the benchmark's child processes. Load = the 1-minute load average before -> after the",
+        "build (2 = both cores busy).",
+        "",
+        "| customers | floor (wall / CPU) | full build (wall / CPU) | full / floor (wall, CPU) "
+        "| incremental: floor | incremental build | incremental / floor (wall, CPU) "
+        "| validate + publish (full, incremental) | CPU per customer | growth | load: full build "
+        "| load: incremental |",
+        "|" + " ---: |" * 10 + " :---: | :---: |",
+    ]
+    for r in results:
+        x = against_floor(r)
+        full, incremental = x["full"], x["incremental"]
+        per_customer, grown = x["cpu_per_customer_s"], growth[r["customers"]]
+        out.append(
+            f"| {r['customers']:,} | {_pair(full['floor_s'], full['floor_cpu_s'])} "
+            f"| {_pair(full['build_s'], full['build_cpu_s'])} | {_x(full['wall_x'])}, {_x(full['cpu_x'])} "
+            f"| {_pair(incremental['floor_s'], incremental['floor_cpu_s'])} "
+            f"| {_pair(incremental['build_s'], incremental['build_cpu_s'])} "
+            f"| {_x(incremental['wall_x'])}, {_x(incremental['cpu_x'])} "
+            f"| {_s(full['validate_publish_s'])}, {_s(incremental['validate_publish_s'])} "
+            f"| {'-' if per_customer is None else f'{per_customer * 1000:.2f} ms'} "
+            f"| {'-' if grown is None else f'{grown:.2f}x'} "
+            f"| {_load(r['steps'], 'full_build')} | {_load(r['steps'], 'incremental_build')} |"
+        )
+    return out
 
 
 def latest_per_scale(lines: list[dict]) -> list[dict]:
@@ -690,12 +879,13 @@ def render_markdown(results: list[dict]) -> str:
         "",
         f"Each scale: the generator's shop ({MONTHS} months ending {END_DATE}, Parquet) split into a",
         "base (all but the last day) and the last day; the base ingested and built in full, then the",
-        "last day appended (`ingest --append`) and built incrementally. Build =",
-        "`dbt build` as `lifecycle build` runs it (models, snapshots, data tests; no unit tests);",
-        "validate = Great Expectations;",
-        "publish = the serving copy and the exports, as `lifecycle build` runs them. Peak RSS is the",
-        "largest high-water mark of any step (each runs in its own process, DuckDB and Python models",
-        "included). Load is the 1-minute load average before and after the scale (2 = both cores busy).",
+        "last day appended (`ingest --append`) and built incrementally. Each build is",
+        "`lifecycle build`'s own phase functions (lifecycle.build) in three timed steps: build =",
+        "its `dbt build` (models, snapshots, data tests; no unit tests); validate = Great",
+        "Expectations; publish = warnings, the serving copy, the exports and the summary. Peak RSS is",
+        "the largest high-water mark of any step (each runs in its own process, DuckDB and Python",
+        "models included). Load is the 1-minute load average before and after the scale (2 = both",
+        "cores busy).",
         "",
     ]
     if not results:
@@ -723,6 +913,7 @@ def render_markdown(results: list[dict]) -> str:
             f"{' ' + r['code'] if r.get('code') else ''}"
             f"{'' if r['ok'] else ' (stopped)' if r.get('unfinished') else ' (failed)'} |"
         )
+    out += ["", *floor_section(results)]
     out += [
         "",
         "Peak RSS per step (full build / its validate / incremental build):",
@@ -787,6 +978,11 @@ def render_markdown(results: list[dict]) -> str:
         ]
         for r in h2h:
             x = r["steps"]["head_to_head"]
+            if "orders" not in x:  # the child failed as a whole (its traceback is in the log)
+                out.append(
+                    f"| {r['customers']:,} | failed (exit code {x.get('exit_code')}, see the harness log) |"
+                )
+                continue
             if "lifetimes_error" in x:
                 lt, ratio, mismatch = "failed", "-", x["lifetimes_error"]
             else:
@@ -892,6 +1088,7 @@ def main(argv: list[str] | None = None) -> int:
             if not args.keep:
                 shutil.rmtree(work / f"c{customers}", ignore_errors=True)
     write_report()
+    print("\n".join(floor_section(latest_per_scale(read_results()))))
     print(f"{'' if args.report_only else f'results appended to {RESULTS}; '}{DOC} rewritten")
     return 0
 

@@ -1,22 +1,33 @@
-"""`lifecycle build`: dbt build -> Great Expectations -> publish (serving file + exports).
+"""`lifecycle build`: dbt build -> Great Expectations -> warnings -> publish (serving file +
+exports) -> summary, as a sequence of phase functions.
 
-Each step is a gate: when one fails the command stops with a message saying which gate failed
-and that the serving copy still holds the last good build. Warnings (source freshness,
-row-count anomalies, tables without a suite) never stop a build; they are recorded in the
-serving file and shown by the summary.
+The phases share one BuildState (what the build knows so far). `build` runs them in order, and
+so does the benchmark (benchmarks/bench.py runs them in child processes of its own, the state
+pickled between them), so what `make bench` times is what `lifecycle build` runs. `run_phase`
+looks each phase function up by name at call time (`phase_<name>`).
+
+Each gate stops the build with a message saying which gate failed and that the serving copy still
+holds the last good build. Warnings (source freshness, row-count anomalies, tables without a
+suite, dbt tests of severity warn) never stop a build; they are recorded in the serving file and
+shown by the summary. Every phase prints a line when it ends (and one when it starts, for the
+long ones) with its time; the last line gives the total time and the build id.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import sys
+import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
-import yaml
 
-from lifecycle import paths
+from lifecycle import paths, settings
+from lifecycle.dbt_runner import run_dbt as default_run_dbt
+from lifecycle.publish import PUBLISHED_SCHEMAS, PublishResult, new_build_id, previous_build, publish
 from lifecycle.quality.health import (
     BuildWarning,
     dbt_test_warnings,
@@ -24,30 +35,99 @@ from lifecycle.quality.health import (
     ingest_warnings,
     table_row_warnings,
 )
+from lifecycle.summary import summary_text
 
 DEFAULT_ROW_CHANGE_SHARE = 0.5
 PRODUCTION_BUILD = ["build", "--exclude-resource-type", "unit_test"]
 
+# The phases of a build, in order; `phase_<name>` runs one. LABELS name them in the output.
+PHASES = ("dbt_build", "validation", "warnings", "publish", "summary")
+LABELS = {
+    "dbt_build": "dbt build",
+    "validation": "validation",
+    "warnings": "warnings",
+    "publish": "publish",
+    "summary": "summary",
+}
+# phases that take long enough to announce when they start
+ANNOUNCED = {"dbt_build", "validation", "publish"}
+# the gate each phase is (a failure there stops the build)
+GATES = {"dbt_build": 1, "validation": 2, "publish": 3}
+PREFIX = "[build]"
 
-def project_vars(dbt_args: list[str]) -> dict:
-    """dbt_project.yml vars with a `--vars` YAML among `dbt_args` applied on top (as dbt does)."""
-    project = yaml.safe_load((paths.project_dir() / "dbt_project.yml").read_text(encoding="utf-8"))
-    values = dict(project.get("vars") or {})
-    for i, arg in enumerate(dbt_args):
-        text = None
-        if arg == "--vars" and i + 1 < len(dbt_args):
-            text = dbt_args[i + 1]
-        elif arg.startswith("--vars="):
-            text = arg.removeprefix("--vars=")
-        if text:
-            values.update(yaml.safe_load(text) or {})
-    return values
+
+class GateFailed(Exception):
+    """A phase stopped the build; nothing was published."""
+
+    def __init__(self, gate: int, reason: str):
+        super().__init__(reason)
+        self.gate = gate
+        self.reason = reason
+
+
+@dataclass
+class BuildState:
+    """What one build knows so far; every phase reads and extends it (picklable)."""
+
+    working: Path
+    serving: Path
+    dbt_args: list[str]
+    build_id: str
+    now: dt.datetime
+    vars: dict[str, Any]
+    previous_id: str | None
+    previous_counts: dict[str, int]
+    target_path: Path | None = None  # dbt's target/ (None: the project's)
+    max_cells: int | None = None
+    quality: Any = None  # quality.validate.QualityReport
+    warnings: list[BuildWarning] = field(default_factory=list)
+    published: PublishResult | None = None
+    summary: str | None = None
+    seconds: dict[str, float] = field(default_factory=dict)
+    parts: dict[str, list[tuple[str, float, str]]] = field(default_factory=dict)
+
+    @property
+    def untouched(self) -> str:
+        """What a failed gate leaves: the serving copy as it was."""
+        if self.previous_id:
+            return f"nothing was published: {self.serving} still serves build {self.previous_id}"
+        return f"nothing was published (no build has been published to {self.serving} yet)"
+
+    @property
+    def run_results(self) -> Path:
+        return (self.target_path or paths.project_dir() / "target") / "run_results.json"
+
+
+def start(
+    working: Path,
+    serving: Path,
+    dbt_args: list[str],
+    *,
+    max_cells: int | None = None,
+    target_path: Path | None = None,
+    now: dt.datetime | None = None,
+) -> BuildState:
+    """A new build: its id, its effective vars (settings.VarsError on a bad --vars) and the build
+    the serving copy holds now."""
+    now = now or dt.datetime.now(dt.UTC)
+    values = settings.effective_vars(dbt_args)
+    last_id, last_counts = previous_build(serving)
+    return BuildState(
+        working=Path(working),
+        serving=Path(serving),
+        dbt_args=list(dbt_args),
+        build_id=new_build_id(now),
+        now=now,
+        vars=values,
+        previous_id=last_id,
+        previous_counts=last_counts,
+        target_path=Path(target_path) if target_path else None,
+        max_cells=max_cells,
+    )
 
 
 def published_row_counts(database: Path) -> dict[str, int]:
     """Rows of every table the publish step would copy, counted in the working file."""
-    from lifecycle.publish import PUBLISHED_SCHEMAS
-
     con = duckdb.connect(str(database), read_only=True)
     try:
         placeholders = ", ".join("?" for _ in PUBLISHED_SCHEMAS)
@@ -77,6 +157,116 @@ def build_warnings(
     return warnings + table_row_warnings(published_row_counts(working), previous_counts, share)
 
 
+# --------------------------------------------------------------------------- the phases
+def phase_dbt_build(state: BuildState, run_dbt: Callable[..., int] | None = None) -> str:
+    """Gate 1: `dbt build` of models, snapshots, seeds and every data test. The dbt unit tests
+    check SQL logic on fixtures, not the data: they belong to development and CI (`make test`
+    runs them), not to every production build (dbt's own advice)."""
+    args = PRODUCTION_BUILD + state.dbt_args
+    if state.target_path is not None:
+        args += ["--target-path", str(state.target_path)]
+    if (run_dbt or default_run_dbt)(args, database=state.working) != 0:
+        raise GateFailed(1, "dbt build (models or tests failed, see above)")
+    return ""
+
+
+def phase_validation(state: BuildState) -> str:
+    """Gate 2: the Great Expectations suites on raw and every public table."""
+    from lifecycle.quality.validate import DEFAULT_MAX_CELLS, validate_warehouse
+
+    # the suites read dbt's manifest: the one this build's dbt run wrote
+    manifest = state.target_path / "manifest.json" if state.target_path is not None else None
+    try:
+        report = validate_warehouse(
+            state.working,
+            paths.quality_dir(state.working),
+            state.max_cells or DEFAULT_MAX_CELLS,
+            manifest=manifest,
+        )
+    except (OSError, duckdb.Error, ValueError) as err:
+        raise GateFailed(2, f"Great Expectations could not run: {err!r}") from err
+    state.quality = report
+    print(report.format(), flush=True)
+    if not report.success:
+        raise GateFailed(
+            2, f"Great Expectations: {len(report.failures)} expectation(s) failed (listed above)"
+        )
+    evaluated = sum(t.evaluated for t in report.tables)
+    return f"{evaluated:,} expectations on {len(report.tables)} tables passed"
+
+
+def phase_warnings(state: BuildState) -> str:
+    """Freshness, row-count, dbt warn-test and no-suite warnings (never a failure)."""
+    share = float(state.vars.get("row_count_change_warn_share", DEFAULT_ROW_CHANGE_SHARE))
+    warnings = build_warnings(state.working, state.previous_counts, share, state.now)
+    warnings += dbt_test_warnings(state.run_results, state.now)
+    warnings += [
+        BuildWarning(
+            "no_suite",
+            relation,
+            "not validated: not a relation of the dbt project, no suite in src/lifecycle/quality/suites.py",
+        )
+        for relation in getattr(state.quality, "without_suite", [])
+    ]
+    state.warnings = warnings
+    return f"{len(warnings)} warning(s), listed in the summary"
+
+
+def phase_publish(state: BuildState) -> str:
+    """Gate 3: the serving copy (with the build's vars, warnings and validation results) and the
+    exports, each replaced in one rename."""
+    try:
+        result = publish(
+            state.working,
+            state.serving,
+            state.build_id,
+            exports_dir=paths.published_exports_dir(state.serving),
+            warnings=state.warnings,
+            quality=state.quality,
+            dbt_args=state.dbt_args,
+            dbt_vars=state.vars,
+            now=state.now,
+        )
+    except (OSError, duckdb.Error) as err:
+        raise GateFailed(3, f"publish: {err}") from err
+    state.published = result
+    if result.exports is not None:
+        state.parts["publish"] = [("exports", result.exports_seconds, f"{result.exports}")]
+    return f"{len(result.table_rows)} tables to {state.serving}"
+
+
+def phase_summary(state: BuildState) -> str:
+    """The summary of the build just published, read back from the serving copy."""
+    state.summary = summary_text(state.serving)
+    print(state.summary, flush=True)
+    return ""
+
+
+# --------------------------------------------------------------------------- running them
+def say(text: str) -> None:
+    """One progress line (stdout, flushed: it is read as the build runs)."""
+    print(f"{PREFIX} {text}", flush=True)
+
+
+def _done(label: str, seconds: float, detail: str) -> None:
+    say(f"{label}: done in {seconds:.1f} s" + (f" ({detail})" if detail else ""))
+
+
+def run_phase(state: BuildState, name: str, **kwargs: Any) -> None:
+    """Run `phase_<name>` on `state` with its start and end lines; GateFailed passes through."""
+    label = LABELS[name]
+    if name in ANNOUNCED:
+        say(f"{label}: started")
+    started = time.monotonic()
+    detail = globals()[f"phase_{name}"](state, **kwargs)
+    seconds = time.monotonic() - started
+    state.seconds[name] = seconds
+    parts = state.parts.get(name, [])
+    _done(label, seconds - sum(s for _, s, _ in parts), detail)
+    for part, part_seconds, part_detail in parts:
+        _done(part, part_seconds, part_detail)
+
+
 def build(
     working: Path,
     serving: Path,
@@ -85,75 +275,26 @@ def build(
     max_cells: int | None = None,
     run_dbt: Callable[..., int] | None = None,
 ) -> int:
-    """Run the gates and publish; 0 when a new build is served, 1 when a gate stopped it."""
-    from lifecycle.cli import run_dbt as default_run_dbt
-    from lifecycle.publish import new_build_id, previous_build, publish
-
-    now = dt.datetime.now(dt.UTC)
-    build_id = new_build_id(now)
-    last_id, last_counts = previous_build(serving)
-    untouched = (
-        f"nothing was published: {serving} still serves build {last_id}"
-        if last_id
-        else f"nothing was published (no build has been published to {serving} yet)"
-    )
-    print(f"build {build_id}: dbt build on {working}", flush=True)
-    # dbt unit tests check SQL logic on fixtures, not the data: they belong to development and CI
-    # (`make test` runs them), not to every production build (dbt's own advice)
-    if (run_dbt or default_run_dbt)(PRODUCTION_BUILD + dbt_args, database=working) != 0:
-        print(
-            f"\nbuild stopped at gate 1, dbt build (models or tests failed, see above);\n{untouched}",
-            file=sys.stderr,
-        )
-        return 1
-
-    print("validating with Great Expectations ...", flush=True)
-    from lifecycle.quality.validate import DEFAULT_MAX_CELLS, validate_warehouse
-
+    """Run every phase; 0 when a new build is served, 1 when a gate stopped it, 2 on bad --vars."""
+    started = time.monotonic()
     try:
-        report = validate_warehouse(working, paths.quality_dir(working), max_cells or DEFAULT_MAX_CELLS)
-    except (OSError, duckdb.Error, ValueError) as err:
-        print(
-            f"\nbuild stopped at gate 2, Great Expectations could not run: {err!r};\n{untouched}",
-            file=sys.stderr,
-        )
-        return 1
-    print(report.format(), flush=True)
-    if not report.success:
-        print(
-            f"\nbuild stopped at gate 2, Great Expectations: {len(report.failures)} expectation(s) failed"
-            f" (listed above);\n{untouched}",
-            file=sys.stderr,
-        )
-        return 1
-
-    share = float(project_vars(dbt_args).get("row_count_change_warn_share", DEFAULT_ROW_CHANGE_SHARE))
-    warnings = build_warnings(working, last_counts, share, now)
-    warnings += dbt_test_warnings(paths.project_dir() / "target" / "run_results.json", now)
-    warnings += [
-        BuildWarning(
-            "no_suite",
-            relation,
-            "not validated: not a relation of the dbt project, no suite in src/lifecycle/quality/suites.py",
-        )
-        for relation in report.without_suite
-    ]
-    try:
-        result = publish(
-            working,
-            serving,
-            build_id,
-            exports_dir=paths.published_exports_dir(serving),
-            warnings=warnings,
-            quality=report,
-            dbt_args=dbt_args,
-            now=now,
-        )
-    except (OSError, duckdb.Error) as err:
-        print(f"\nbuild stopped at gate 3, publish: {err};\n{untouched}", file=sys.stderr)
-        return 1
-    print(
-        f"published build {build_id}: {len(result.table_rows)} tables to {serving},"
-        f" exports in {result.exports}"
-    )
+        state = start(working, serving, dbt_args, max_cells=max_cells)
+    except settings.VarsError as err:
+        print(f"build not started: {err}", file=sys.stderr)
+        return 2
+    say(f"build {state.build_id} of {state.working} (serving copy {state.serving})")
+    for name in PHASES:
+        try:
+            run_phase(state, name, **({"run_dbt": run_dbt} if name == "dbt_build" else {}))
+        except GateFailed as failed:
+            print(
+                f"\nbuild stopped at gate {failed.gate}, {failed.reason};\n{state.untouched}",
+                file=sys.stderr,
+            )
+            say(
+                f"stopped at gate {failed.gate} ({LABELS[name]}) after {time.monotonic() - started:.1f} s:"
+                f" build {state.build_id} not published"
+            )
+            return 1
+    say(f"finished in {time.monotonic() - started:.1f} s: build {state.build_id} published")
     return 0

@@ -1,14 +1,19 @@
-"""`lifecycle` command line: generate demo data, ingest files, build the warehouse, summarize."""
+"""`lifecycle` command line: generate demo data, ingest files, build the warehouse, summarize.
+
+Each command is a thin wrapper: the work is in lifecycle.build (the build's phases), lifecycle.
+summary, lifecycle.report, lifecycle.export, lifecycle.metrics; dbt runs through
+lifecycle.dbt_runner. Nothing in the package imports this module.
+"""
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
 
 from lifecycle import paths
+from lifecycle.summary import summary_text
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
@@ -43,14 +48,10 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    """dbt build -> Great Expectations -> publish (serving file + exports) -> summary."""
+    """dbt build -> Great Expectations -> warnings -> publish (serving file + exports) -> summary."""
     from lifecycle.build import build
 
-    serving = _serving(args)
-    code = build(_database(args), serving, args.dbt_args)
-    if code == 0:
-        print(summary_text(serving))
-    return code
+    return build(_database(args), _serving(args), args.dbt_args)
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
@@ -142,6 +143,24 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_metrics(args: argparse.Namespace) -> int:
+    """MetricFlow on the serving copy (lifecycle.metrics)."""
+    from lifecycle.metrics import MetricsError, run
+
+    if not args.list and not args.mf_args:
+        print(
+            "metrics: give `mf query` arguments, e.g. --metrics revenue --group-by metric_time__month"
+            " (or --list)",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        return run(_serving(args), args.mf_args, list_metrics=args.list)
+    except MetricsError as err:
+        print(f"metrics failed: {err}", file=sys.stderr)
+        return 2
+
+
 def _database(args: argparse.Namespace) -> Path:
     return Path(args.database).resolve() if getattr(args, "database", None) else paths.duckdb_path()
 
@@ -150,149 +169,6 @@ def _serving(args: argparse.Namespace) -> Path:
     if getattr(args, "serving", None):
         return Path(args.serving).resolve()
     return paths.serving_path(_database(args))
-
-
-def run_dbt(dbt_args: list[str], database: Path | None = None) -> int:
-    """Run dbt in-process on this project; returns 0 on success, 1 on failure."""
-    from dbt.cli.main import dbtRunner
-
-    project = paths.project_dir()
-    database = database or paths.duckdb_path()
-    database.parent.mkdir(parents=True, exist_ok=True)
-    os.environ["LIFECYCLE_DUCKDB_PATH"] = str(database)
-    cli_args = [*dbt_args, "--project-dir", str(project), "--profiles-dir", str(project)]
-    result = dbtRunner().invoke(cli_args)
-    _release_duckdb()
-    return 0 if result.success else 1
-
-
-def _release_duckdb() -> None:
-    """Close dbt-duckdb's process-wide connection so the file can be opened again (read-only
-    readers, tests, the next ingest) in this process."""
-    try:
-        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-    except ImportError:  # another adapter
-        return
-    env = DuckDBConnectionManager._ENV
-    if env is not None:
-        env.close()
-    DuckDBConnectionManager.close_all_connections()
-
-
-def summary_text(database: Path) -> str:
-    """A few lines a newcomer can read after a build: what was loaded, staged, quarantined."""
-    import duckdb
-
-    con = duckdb.connect(str(database), read_only=True)
-    try:
-
-        def one(sql: str):
-            return con.execute(sql).fetchall()[0]
-
-        def exists(schema: str, table: str) -> bool:
-            sql = "select count(*) from information_schema.tables where table_schema=? and table_name=?"
-            return con.execute(sql, [schema, table]).fetchall()[0][0] > 0
-
-        lines = ["", "warehouse summary", "-----------------"]
-        # from the marts, so the summary of the serving copy (no staging there) reads the same
-        currency = _reporting_currency()
-        if exists("marts", "kpi_daily") and exists("marts", "customer_profiles"):
-            orders, revenue = one(
-                "select coalesce(sum(orders), 0), coalesce(sum(revenue), 0) from marts.kpi_daily"
-            )
-            buyers = one("select count(*) from marts.customer_profiles where orders > 0")[0]
-            aov = revenue / orders if orders else 0
-            lines.append(f"orders            {int(orders):>12,}  (completed, marts.kpi_daily)")
-            lines.append(f"buyers            {buyers:>12,}  (marts.customer_profiles)")
-            lines.append(f"revenue           {revenue:>12,.2f} {currency} (completed orders)")
-            lines.append(f"average order     {aov:>12,.2f} {currency}")
-        if exists("marts", "customer_lifecycle"):
-            lines.append("customers per lifecycle stage:")
-            for stage, n in con.execute(
-                "select lifecycle_stage, count(*) from marts.customer_lifecycle group by 1 order by 2 desc"
-            ).fetchall():
-                lines.append(f"  {stage:<16}{n:>12,}")
-        if exists("marts", "kpi_monthly"):
-            month, repeat_rate, churn_rate, open_rate, nps = con.execute(
-                "select kpi_month, repeat_customer_rate, churn_rate, email_open_rate, nps"
-                " from marts.kpi_monthly order by kpi_month desc limit 1"
-            ).fetchall()[0]
-            lines.append(f"KPIs for {month:%Y-%m} (marts.kpi_monthly):")
-            for label, value in (
-                ("repeat customer rate", repeat_rate),
-                ("churn rate", churn_rate),
-                ("email open rate", open_rate),
-                ("NPS", nps),
-            ):
-                shown = "n/a" if value is None else f"{value:,.1f}"
-                lines.append(f"  {label:<22}{shown:>8}")
-        if exists("marts", "model_evaluation"):
-            for task, model, auc in con.execute(
-                "select task, model, value from marts.model_evaluation"
-                " where metric = 'roc_auc' and model_role = 'chosen' order by task"
-            ).fetchall():
-                lines.append(f"{task} model: {model}, holdout ROC AUC {auc:.3f} (marts.model_evaluation)")
-        if exists("audiences", "audience_memberships"):
-            lines.append("audiences (audiences.audience_memberships):")
-            for audience, n in con.execute(
-                "select audience, count(*) from audiences.audience_memberships group by 1 order by 1"
-            ).fetchall():
-                lines.append(f"  {audience:<34}{n:>8,}")
-        if exists("staging", "quarantined_rows"):
-            source = "staging.quarantined_rows"
-            quarantined = con.execute(
-                "select quarantine_reason, count(*) from staging.quarantined_rows group by 1 order by 2 desc"
-            ).fetchall()
-        else:  # the serving copy keeps the counts per build
-            source = "publish.quarantine_counts"
-            quarantined = (
-                con.execute(
-                    "select quarantine_reason, sum(row_count) from publish.quarantine_counts where build_id ="
-                    " (select max(build_id) from publish.builds) group by 1 order by 2 desc"
-                ).fetchall()
-                if exists("publish", "quarantine_counts")
-                else []
-            )
-        total_q = sum(n for _, n in quarantined)
-        lines.append(f"quarantined rows  {total_q:>12,}  ({source})")
-        for reason, n in quarantined:
-            lines.append(f"  {reason:<22}{n:>6,}")
-        if exists("publish", "builds"):
-            lines += _build_lines(con)
-        lines.append(f"database          {database}")
-        return "\n".join(lines)
-    finally:
-        con.close()
-
-
-def _build_lines(con) -> list[str]:
-    """The published build: id, validation, exports and its warnings (schema publish)."""
-    build_id, published_at, as_of, evaluated, tables, docs, exports = con.execute(
-        "select build_id, published_at, as_of_date, expectations_evaluated, tables_validated, data_docs,"
-        " exports from publish.builds order by published_at desc limit 1"
-    ).fetchall()[0]
-    lines = [f"published build   {build_id} at {published_at:%Y-%m-%d %H:%M} UTC, as of {as_of}"]
-    lines.append(
-        f"validation        {evaluated:,} expectations on {tables} tables passed (Great Expectations)"
-    )
-    if docs:
-        lines.append(f"  Data Docs       {docs}")
-    if exports:
-        lines.append(f"exports           {exports}")
-    warnings = con.execute(
-        "select kind, subject, message from publish.warnings where build_id = ? order by kind, subject",
-        [build_id],
-    ).fetchall()
-    lines.append(f"warnings          {len(warnings):>12,}")
-    lines += [f"  [{kind}] {subject}: {message}" for kind, subject, message in warnings]
-    return lines
-
-
-def _reporting_currency() -> str:
-    import yaml
-
-    project = yaml.safe_load((paths.project_dir() / "dbt_project.yml").read_text())
-    return project["vars"]["reporting_currency"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -343,11 +219,27 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "build",
         help="dbt build, validate (Great Expectations), publish the serving copy and exports, summarize",
+        usage="lifecycle build [--database FILE] [--serving FILE] [dbt build arguments ...]",
+        epilog="Every other argument goes to `dbt build`, in its order: --select x y --vars '{...}'.",
     )
     add_database(p)
     add_serving(p)
-    p.add_argument("dbt_args", nargs="*", help="extra dbt arguments (e.g. --select x --vars '{...}')")
-    p.set_defaults(func=_cmd_build)
+    # every other argument goes to dbt, in its order (e.g. --select x y --vars '{...}')
+    p.set_defaults(func=_cmd_build, dbt_args=[])
+
+    p = sub.add_parser(
+        "metrics",
+        help="MetricFlow (`mf query`) on the serving copy: lifecycle metrics --metrics revenue"
+        " --group-by metric_time__month (rows ordered by time)",
+        usage="lifecycle metrics [--database FILE | --serving FILE] [--list] [mf query arguments ...]",
+        epilog="Every other argument goes to `mf query`, in its order (--metrics, --group-by, --where,"
+        " --csv ...). Grouped by metric_time, rows are ordered by it unless --order is given.",
+    )
+    add_database(p)
+    add_serving(p)
+    p.add_argument("--list", action="store_true", help="list the metrics (`mf list metrics`)")
+    # every other argument goes to `mf query` (--metrics, --group-by, --where, --csv ...), in order
+    p.set_defaults(func=_cmd_metrics, mf_args=[])
 
     p = sub.add_parser(
         "export",
@@ -388,11 +280,18 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
-    if extra and args.command != "build":
+    # build and metrics pass everything they do not know to dbt / mf, in the order given (they
+    # have no positional arguments, so argparse leaves those arguments in order in `extra`)
+    passed_on = {"build": "dbt_args", "metrics": "mf_args"}
+    if extra and args.command not in passed_on:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
-    if args.command == "build":
-        args.dbt_args = [*extra, *args.dbt_args]  # everything unknown goes to dbt
-    return args.func(args)
+    if args.command in passed_on:
+        setattr(args, passed_on[args.command], extra)
+    try:
+        return args.func(args)
+    except paths.ProjectNotFound as err:
+        print(f"lifecycle {args.command}: {err}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import duckdb
 
+from lifecycle import settings
+
 GOOGLE_COLUMNS = {
     "Email": "google_email_sha256",
     "Phone": "google_phone_sha256",
@@ -77,9 +79,11 @@ def deletion_requests_fingerprint(con: duckdb.DuckDBPyConnection) -> dict:
     return {"requests": len(rows), "sha256": digest}
 
 
-def export(database: Path, out_dir: Path, build_id: str | None = None) -> dict:
+def export(database: Path, out_dir: Path, build_id: str | None = None, dbt_vars: dict | None = None) -> dict:
     """Write every audience to `out_dir`; return the manifest (also written as manifest.json).
-    `build_id` names the published build the files belong to (`lifecycle build`)."""
+    `build_id` names the published build the files belong to (`lifecycle build`); `dbt_vars` are
+    the dbt vars it was built with (reporting currency, horizons: what the files' numbers mean),
+    recorded in the manifest (default: those stored in `database`, lifecycle.settings)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(database), read_only=True)
     try:
@@ -128,12 +132,13 @@ def export(database: Path, out_dir: Path, build_id: str | None = None) -> dict:
         manifest = {
             "database": str(database),
             "build_id": build_id,
+            "vars": dbt_vars if dbt_vars is not None else settings.build_vars(con),
             "deletion_requests": deletion_requests_fingerprint(con),
             "files": files,
             "notes": notes,
         }
         temporary = out_dir / ".manifest.json.tmp"
-        temporary.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        temporary.write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
         os.replace(temporary, out_dir / "manifest.json")
         return manifest
     finally:

@@ -7,9 +7,9 @@ would lock out every reader; with a serving copy neither blocks the other.
 Publishing one build:
 
 1. A temporary file beside the serving file gets the published schemas (marts, audiences,
-   reference) as plain tables, with their table and column comments, plus schema `publish`:
-   the build's id and time, row counts, warnings and validation results, and the history of
-   earlier builds carried over from the previous serving file.
+   reference, semantic) as plain tables, with their table and column comments, plus schema
+   `publish`: the build's id, time and dbt vars, row counts, warnings and validation results,
+   and the history of earlier builds carried over from the previous serving file.
 2. The audience exports are written to `exports/builds/<build_id>/`.
 3. The temporary file is fsynced and `os.replace`d onto the serving file: a reader sees the old
    build or the new one, never a mix. A process that has the old file open keeps reading the
@@ -35,15 +35,18 @@ import datetime as dt
 import json
 import os
 import shutil
+import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
+from lifecycle import settings
 from lifecycle.export import export
 
-PUBLISHED_SCHEMAS = ("marts", "audiences", "reference")
+# semantic: MetricFlow's time spine, so `lifecycle metrics` can query the serving copy
+PUBLISHED_SCHEMAS = ("marts", "audiences", "reference", "semantic")
 META_SCHEMA = "publish"
 KEEP_EXPORT_BUILDS = 3
 
@@ -57,6 +60,7 @@ class PublishResult:
     exports: Path | None
     table_rows: dict[str, int] = field(default_factory=dict)
     previous_build_id: str | None = None
+    exports_seconds: float = 0.0
 
 
 def new_build_id(now: dt.datetime | None = None) -> str:
@@ -159,7 +163,7 @@ def _copy_published_schemas(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 META_TABLES = {
     "builds": "build_id varchar, published_at timestamp, as_of_date date, working_database varchar,"
     " dbt_args varchar, expectations_evaluated bigint, tables_validated bigint, data_docs varchar,"
-    " exports varchar",
+    " exports varchar, vars varchar",
     "table_row_counts": "build_id varchar, table_schema varchar, table_name varchar, row_count bigint",
     "warnings": "build_id varchar, kind varchar, subject varchar, message varchar",
     "quality_results": "build_id varchar, table_schema varchar, table_name varchar, table_rows bigint,"
@@ -168,7 +172,8 @@ META_TABLES = {
     " row_count bigint",
 }
 META_COMMENTS = {
-    "builds": "One row per published build (history carried over from earlier serving copies).",
+    "builds": "One row per published build (history carried over from earlier serving copies);"
+    " vars: the dbt vars it was built with (JSON, dbt_project.yml with its --vars applied).",
     "table_row_counts": "Rows of every published table per build.",
     "warnings": "Build warnings (source freshness, row-count anomalies, tables without a GX suite).",
     "quality_results": "Great Expectations results per table per build (failed is 0 for a published build).",
@@ -238,12 +243,12 @@ def _as_of_date(con: duckdb.DuckDBPyConnection) -> dt.date | None:
     return rows[0][0] if len(rows) == 1 else None
 
 
-def _publish_exports(working: Path, exports_dir: Path, build_id: str) -> Path:
+def _publish_exports(working: Path, exports_dir: Path, build_id: str, dbt_vars: dict | None) -> Path:
     """Write this build's export files to builds/<build_id>/ (not yet current)."""
     folder = exports_dir / "builds" / build_id
     if folder.exists():
         shutil.rmtree(folder)
-    export(working, folder, build_id=build_id)
+    export(working, folder, build_id=build_id, dbt_vars=dbt_vars)
     return folder
 
 
@@ -293,12 +298,14 @@ def publish(
     warnings: list | None = None,
     quality: object | None = None,
     dbt_args: list[str] | None = None,
+    dbt_vars: dict | None = None,
     now: dt.datetime | None = None,
 ) -> PublishResult:
     """Publish the published schemas of `working` to `serving` (and the exports), atomically.
 
     `warnings` are health.BuildWarning and `quality` a validate.QualityReport; both are recorded
-    in the serving file's `publish` schema so the summary and reports can show them.
+    in the serving file's `publish` schema so the summary and reports can show them, and so are
+    `dbt_vars`, the build's effective dbt vars (lifecycle.settings), which label its numbers.
     """
     now = now or dt.datetime.now(dt.UTC)
     serving.parent.mkdir(parents=True, exist_ok=True)
@@ -325,6 +332,7 @@ def publish(
                 "tables_validated": len(tables),
                 "data_docs": str(docs) if docs else None,
                 "exports": str(exports_dir / "builds" / build_id) if exports_dir else None,
+                "vars": settings.to_json(dbt_vars) if dbt_vars is not None else None,
             }
             rows = {
                 "table_row_counts": [
@@ -351,7 +359,9 @@ def publish(
             con.close()
         if exports_dir is not None:
             staged_exports = exports_dir / "builds" / build_id
-            _publish_exports(working, exports_dir, build_id)
+            started = time.monotonic()
+            _publish_exports(working, exports_dir, build_id, dbt_vars)
+            result.exports_seconds = time.monotonic() - started
         _fsync(temporary)
         os.replace(temporary, serving)
         _fsync(serving.parent)

@@ -22,7 +22,7 @@ def demo_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def built_warehouse(demo_dir, tmp_path_factory) -> Path:
     """The generated shop ingested and built with `dbt build` (all dbt tests included)."""
-    from lifecycle.cli import run_dbt
+    from lifecycle.dbt_runner import run_dbt
     from lifecycle.ingest import ingest
 
     db = tmp_path_factory.mktemp("wh") / "warehouse.duckdb"

@@ -21,8 +21,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from lifecycle.cli import run_dbt
 from lifecycle.contract import load_contract
+from lifecycle.dbt_runner import run_dbt
 from lifecycle.ingest import ingest
 from lifecycle.paths import project_dir
 

@@ -51,6 +51,8 @@ def test_split_puts_every_row_in_exactly_one_delivery(split, shop):
     base, day, result = split
     assert result["ok"] and result["exit_code"] == 0
     assert result["peak_rss_mb"] > 20  # the child's own high-water mark (a Python with DuckDB)
+    # the child's CPU time (wait4): Python's start-up alone takes some; two cores bound it
+    assert 0.1 < result["cpu_s"] <= 2 * result["seconds"] + 0.5
     for table, (base_rows, day_rows) in result["rows"].items():
         original = _rows(shop / f"{table}.parquet")
         together = sorted(_rows(base / f"{table}.parquet") + _rows(day / f"{table}.parquet"), key=repr)
@@ -300,3 +302,62 @@ def test_a_stopped_build_is_reported_from_dbt_log_lines(bench):
     text = bench.render_markdown([result])
     assert "| 1,000,000 | 65,000,000 | 12 s | 12 s | > 10 min (stopped) | - | - |" in text
     assert "(stopped) |" in text and f"1M stopped: {where}" in text
+
+
+def _with_floor(customers: int, full: tuple, incremental: tuple) -> dict:
+    """A result whose builds and floors took (build wall, build CPU, floor wall, floor CPU)."""
+    result = _result(customers)
+    for kind, (wall, cpu, floor_wall, floor_cpu) in (("full", full), ("incremental", incremental)):
+        result["steps"][f"{kind}_build"] |= {
+            "seconds": wall,
+            "cpu_s": cpu,
+            "load_before": 1.5,
+            "load_after": 2.5,
+        }
+        result["steps"][f"{kind}_floor"] = {"query_s": floor_wall, "query_cpu_s": floor_cpu}
+    return result
+
+
+def test_builds_against_the_floor_per_scale(bench):
+    small = _with_floor(100_000, full=(600.0, 1000.0, 4.0, 8.0), incremental=(300.0, 400.0, 5.0, 10.0))
+    x = bench.against_floor(small)
+    assert x["full"]["wall_x"] == 150 and x["full"]["cpu_x"] == 125
+    assert x["incremental"]["wall_x"] == 60 and x["incremental"]["cpu_x"] == 40
+    assert x["full"]["validate_publish_s"] == 24.0  # 12 s + 12 s: the children's times
+    # with the phases' own times recorded, those count (not the children's start-up)
+    small["steps"]["full_validate"]["phase_seconds"] = {"validation": 7.0}
+    small["steps"]["full_publish"]["phase_seconds"] = {"warnings": 0.5, "publish": 2.0, "summary": 0.5}
+    assert bench.against_floor(small)["full"]["validate_publish_s"] == 10.0
+    assert x["cpu_per_customer_s"] == pytest.approx(0.01)
+    large = _with_floor(1_000_000, full=(4000.0, 16000.0, 40.0, 80.0), incremental=(500.0, 900.0, 41.0, 90.0))
+    # 16 ms of CPU per customer at 1M against 10 ms at 100k
+    assert bench.per_customer_growth([small, large]) == {100_000: None, 1_000_000: pytest.approx(1.6)}
+    text = bench.render_markdown([small, large])
+    assert "## Against the floor" in text
+    assert (
+        "| 100,000 | 4.0 s / 8.0 s | 10 min / 17 min | 150x, 125x | 5.0 s / 10 s | 5.0 min / 6.7 min"
+        " | 60x, 40x | 10 s, 24 s | 10.00 ms | - | 1.5 -> 2.5 | 1.5 -> 2.5 |"
+    ) in text
+    assert "| 1,000,000 | 40 s / 1.3 min | 67 min / 267 min | 100x, 200x | 41 s / 1.5 min |" in text
+    assert "| 12x, 10x | 24 s, 24 s | 16.00 ms | 1.60x |" in text
+
+
+def test_results_without_cpu_or_floor_show_dashes(bench):
+    """Results recorded before the floor and CPU times were measured still render."""
+    old = _result(10_000)
+    x = bench.against_floor(old)
+    assert x["full"]["wall_x"] is None and x["cpu_per_customer_s"] is None
+    row = next(line for line in bench.floor_section([old]) if line.startswith("| 10,000"))
+    assert (
+        row
+        == "| 10,000 | - / - | 60 min / - | -, - | - / - | 1.5 min / - | -, - | 24 s, 24 s | - | - | - | - |"
+    )
+
+
+def test_a_head_to_head_that_failed_is_reported_not_a_crash(bench):
+    """The child fails as a whole when lifetimes' per-customer fit does not converge (a 300-customer
+    smoke run did): the report says so instead of failing on the missing numbers."""
+    failed = _result(300, {"seconds": 11.8, "cpu_s": 5.3, "peak_rss_mb": 240, "exit_code": 1, "ok": False})
+    text = bench.render_markdown([failed])
+    assert "| 300 | failed (exit code 1, see the harness log) |" in text
+    assert "- 300: 2.0 GiB" in text  # not "0k"

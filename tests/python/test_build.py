@@ -9,10 +9,13 @@ and kills it half-way.
 from __future__ import annotations
 
 import contextlib
+import csv
 import hashlib
 import io
 import json
+import math
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -23,6 +26,7 @@ import pytest
 from conftest import query
 from test_publish import start_reader
 
+from lifecycle import paths
 from lifecycle.cli import main
 
 pytestmark = pytest.mark.e2e
@@ -61,13 +65,34 @@ def test_build_validates_publishes_and_summarizes(published):
     assert "Great Expectations:" in out and " 0 failed" in out
     assert "published build" in out and "warehouse summary" in out and "warnings" in out
     build_id = served_build(serving)
+    # one line per phase with its time, as it ends (the long ones also when they start), then
+    # the total and the build id
+    phases = [line for line in out.splitlines() if line.startswith("[build]")]
+    seconds = r"done in \d+\.\d s"
+    expected = [
+        rf"\[build\] build {build_id} of {re.escape(str(working))} \(serving copy .*\)",
+        r"\[build\] dbt build: started",
+        rf"\[build\] dbt build: {seconds}",
+        r"\[build\] validation: started",
+        rf"\[build\] validation: {seconds} \([\d,]+ expectations on \d+ tables passed\)",
+        rf"\[build\] warnings: {seconds} \(\d+ warning\(s\), listed in the summary\)",
+        r"\[build\] publish: started",
+        rf"\[build\] publish: {seconds} \(\d+ tables to {re.escape(str(serving))}\)",
+        rf"\[build\] exports: {seconds} \({re.escape(str(exports / 'current'))}\)",
+        rf"\[build\] summary: {seconds}",
+        rf"\[build\] finished in \d+\.\d s: build {build_id} published",
+    ]
+    assert len(phases) == len(expected), phases
+    for line, pattern in zip(phases, expected, strict=True):
+        assert re.fullmatch(pattern, line), (line, pattern)
+    assert out.rstrip().splitlines()[-1] == phases[-1]
     # the serving copy holds the published schemas with the working file's rows
     for relation in ("marts.customer_profiles", "marts.kpi_daily", "audiences.audience_memberships"):
         assert query(serving, f"select count(*) from {relation}") == query(
             working, f"select count(*) from {relation}"
         )
     schemas = {r[0] for r in query(serving, "select distinct table_schema from information_schema.tables")}
-    assert schemas == {"marts", "audiences", "reference", "publish"}
+    assert schemas == {"marts", "audiences", "reference", "semantic", "publish"}
     # every public table was validated and passed
     results = query(
         serving, "select table_schema, table_name, expectations, failed from publish.quality_results"
@@ -193,3 +218,77 @@ def test_validation_covers_whole_tables_and_fetches_a_bounded_number_of_values(b
     assert all(t.largest_fetch <= 100 for t in report.tables), report.format()
     assert sum(t.cells_fetched for t in report.tables) < 5_000
     assert all(t.sampled_rows is None for t in report.tables)
+
+
+def test_the_vars_of_a_build_label_its_summary_report_and_exports(published, built_warehouse, tmp_path):
+    """`--vars` reach everything that shows the published build: the summary, the report and the
+    export manifest read the vars stored with it, not dbt_project.yml."""
+    _, default_serving, _, _ = published
+    working = tmp_path / "warehouse.duckdb"
+    shutil.copy(built_warehouse, working)
+    serving, exports = tmp_path / "serving" / "warehouse.duckdb", tmp_path / "serving" / "exports"
+    vars_ = "{reporting_currency: EUR, purchase_horizon_days: 90}"
+    code, out, err = build(working, *QUICK, "--vars", vars_)
+    assert code == 0, err + out
+    stored = json.loads(query(serving, "select vars from publish.builds")[0][0])
+    assert (stored["reporting_currency"], stored["purchase_horizon_days"]) == ("EUR", 90)
+    assert stored["churn_horizon_days"] == 90 and stored["clv_horizon_days"] == 365  # the project's
+    summary = io.StringIO()
+    with contextlib.redirect_stdout(summary):
+        assert main(["summary", "--serving", str(serving)]) == 0
+    for text in (out, summary.getvalue()):
+        assert re.search(r"^revenue +[\d,.]+ EUR", text, re.M), text
+        assert re.search(r"^average order +[\d,.]+ EUR", text, re.M)
+        assert re.search(r"^purchase model \(next 90 days\): ", text, re.M)
+        assert "purchase_horizon_days=90, reporting_currency=EUR" in text
+    report = tmp_path / "report.html"
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert main(["report", "--serving", str(serving), "--out", str(report)]) == 0
+    html = report.read_text(encoding="utf-8")
+    assert "amounts in EUR" in html and "Will the buyer order within 90 days?" in html
+    assert "€" in html  # amounts drawn in euros
+    manifest = json.loads((exports / "current" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["vars"]["reporting_currency"] == "EUR"
+    # the default build, for contrast: the same pages say USD and 30 days
+    default_report = tmp_path / "default.html"
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert main(["report", "--serving", str(default_serving), "--out", str(default_report)]) == 0
+    default_html = default_report.read_text(encoding="utf-8")
+    assert "amounts in USD" in default_html and "Will the buyer order within 30 days?" in default_html
+
+
+def test_metrics_query_the_serving_copy_after_a_build_of_another_file(published, built_warehouse, tmp_path):
+    """`lifecycle metrics` answers from warehouse A's serving copy after a build of another file B
+    from the same checkout (which rewrites target/ for B), without opening A's working file, and
+    its rows come ordered by time."""
+    working, serving, _, _ = published
+    other = tmp_path / "other.duckdb"
+    shutil.copy(built_warehouse, other)
+    code, out, err = build(other, *QUICK)
+    assert code == 0, err + out
+    manifest = json.loads((paths.project_dir() / "target" / "semantic_manifest.json").read_text())
+    assert '"other"' in json.dumps(manifest)  # plain `mf query` would now look in other.duckdb
+    out_csv = tmp_path / "metrics.csv"
+    # A's working file is held open for writing: MetricFlow must not need it
+    import duckdb
+
+    holder = duckdb.connect(str(working))
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            code = main(
+                ["metrics", "--database", str(working), "--metrics", "revenue,orders", "--group-by",
+                 "metric_time__month", "--csv", str(out_csv)]
+            )  # fmt: skip
+    finally:
+        holder.close()
+    assert code == 0
+    with out_csv.open(newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    months = [row["metric_time__month"][:10] for row in rows]
+    assert months == sorted(months) and len(months) == len(set(months)) > 12
+    monthly = query(serving, "select kpi_month, revenue, orders from marts.kpi_monthly")
+    expected = {str(month): (float(revenue), int(orders)) for month, revenue, orders in monthly}
+    assert set(months) == set(expected)
+    for month, row in zip(months, rows, strict=True):
+        revenue, orders = expected[month]
+        assert math.isclose(float(row["revenue"]), revenue, rel_tol=1e-9) and int(row["orders"]) == orders

@@ -7,7 +7,7 @@ import hashlib
 from test_publish import make_working
 
 from lifecycle import paths
-from lifecycle.build import build, project_vars
+from lifecycle.build import build
 from lifecycle.publish import publish
 
 
@@ -47,14 +47,6 @@ def test_a_failed_validation_publishes_nothing(tmp_path, capsys):
     assert (
         paths.quality_dir(working) / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
     ).exists()
-
-
-def test_vars_from_the_command_line_override_the_project(tmp_path):
-    assert project_vars([])["row_count_change_warn_share"] == 0.5
-    assert (
-        project_vars(["--vars", "{row_count_change_warn_share: 0.2}"])["row_count_change_warn_share"] == 0.2
-    )
-    assert project_vars(["--vars={reporting_currency: EUR}"])["reporting_currency"] == "EUR"
 
 
 def test_the_serving_copy_sits_beside_the_working_file_unless_configured(tmp_path, monkeypatch):

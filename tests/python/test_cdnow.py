@@ -10,7 +10,7 @@ import lifetimes
 import pytest
 from conftest import query
 
-from lifecycle.cli import run_dbt
+from lifecycle.dbt_runner import run_dbt
 from lifecycle.ingest import ingest
 
 pytestmark = pytest.mark.e2e

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from lifecycle import paths
-from lifecycle.cli import run_dbt
+from lifecycle.dbt_runner import run_dbt
 
 pytestmark = pytest.mark.e2e
 

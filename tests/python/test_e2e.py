@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from conftest import query, read_csv_rows
 
-from lifecycle.cli import main, run_dbt
+from lifecycle.cli import main
 from lifecycle.contract import load_contract
+from lifecycle.dbt_runner import run_dbt
 from lifecycle.ingest import ingest
 
 pytestmark = pytest.mark.e2e

@@ -13,8 +13,8 @@ import duckdb
 import pytest
 from conftest import query
 
-from lifecycle.cli import run_dbt
 from lifecycle.contract import DELIVERY_TIME_COLUMNS, load_contract
+from lifecycle.dbt_runner import run_dbt
 from lifecycle.ingest import ingest
 
 pytestmark = pytest.mark.e2e

@@ -16,9 +16,9 @@ import pandas as pd
 import pytest
 from conftest import query, read_csv_rows
 
-from lifecycle.build import project_vars
-from lifecycle.cli import run_dbt
+from lifecycle.dbt_runner import run_dbt
 from lifecycle.modelling.classifiers import FEATURES, add_bgnbd_feature
+from lifecycle.settings import effective_vars
 
 pytestmark = pytest.mark.e2e
 
@@ -260,7 +260,7 @@ def test_features_at_the_earlier_date_do_not_see_later_data(built_warehouse, ear
     same customers and every feature the classifiers use (labels excluded), so a feature that
     reads data after its snapshot (revenue, discounts, categories, engagement, BG/NBD) fails."""
     db, as_of = earlier_build
-    horizon_days = int(project_vars([])["purchase_horizon_days"])
+    horizon_days = int(effective_vars()["purchase_horizon_days"])
     full = _feature_snapshots(built_warehouse, horizon_days)
     early = _feature_snapshots(db, horizon_days)
     full_dates = set(full["snapshot_date"].dt.date)

@@ -203,7 +203,7 @@ def test_a_failed_publish_leaves_serving_and_exports_untouched(setup, monkeypatc
             raise OSError("disk full")
         return real_replace(source, target)
 
-    def broken_export(database, folder, build_id):
+    def broken_export(database, folder, build_id, dbt_vars=None):
         folder.mkdir(parents=True)
         (folder / "audience_vip_loyal.csv").write_text("half of it")  # then the disk fills up
         raise OSError("disk full")

@@ -14,7 +14,7 @@ import pytest
 from conftest import query
 
 from lifecycle import paths
-from lifecycle.cli import run_dbt
+from lifecycle.dbt_runner import run_dbt
 
 pytestmark = pytest.mark.e2e
 

@@ -37,7 +37,7 @@ passes each step what it reads):
 """
 
 from lifecycle.generate.behaviour import TRUE_PARAMS
-from lifecycle.generate.defects import BAD_VALUES
+from lifecycle.generate.defects import BAD_VALUES, DEFECTS
 from lifecycle.generate.run import generate
 
-__all__ = ["BAD_VALUES", "TRUE_PARAMS", "generate"]
+__all__ = ["BAD_VALUES", "DEFECTS", "TRUE_PARAMS", "generate"]

@@ -11,11 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import yaml
 
 from lifecycle import paths
+from lifecycle.dbt_runner import run_dbt
 from lifecycle.report import data, page
 from lifecycle.report.gx import GXResultsError, SuiteResult, load_gx_results, published_gx_results
+from lifecycle.settings import build_vars
 
 __all__ = ["GXResultsError", "default_report_path", "generate_docs", "write_report"]
 
@@ -24,12 +25,6 @@ DOCS_FILES = ("index.html", "static_index.html", "manifest.json", "catalog.json"
 
 def default_report_path() -> Path:
     return paths.project_dir() / "data" / "report" / "lifecycle_report.html"
-
-
-def project_settings() -> dict[str, Any]:
-    """The dbt project vars the report quotes (currency, horizons), as dbt_project.yml sets them."""
-    project = yaml.safe_load((paths.project_dir() / "dbt_project.yml").read_text(encoding="utf-8"))
-    return dict(project.get("vars") or {})
 
 
 def write_report(
@@ -42,12 +37,13 @@ def write_report(
 ) -> Path:
     """Render the report from `database` (opened read-only) into `out`, atomically (a reader
     never sees half a file). Returns the path written. Sections whose tables are absent say so.
-    GX results: `gx_results` when given, else those the published build stored (schema publish)."""
+    GX results: `gx_results` when given, else those the published build stored (schema publish).
+    The currency and horizons it quotes are `settings` when given, else the vars the published
+    build was made with (lifecycle.settings.build_vars)."""
     database = Path(database)
     if not database.is_file():
         raise FileNotFoundError(f"warehouse not found: {database} (build it first: lifecycle build)")
     suites: list[SuiteResult] | None = load_gx_results(gx_results)
-    settings = settings if settings is not None else project_settings()
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     docs = out.parent / "docs" / "static_index.html"
@@ -56,11 +52,12 @@ def write_report(
         if suites is None:  # a published build carries its own validation results
             suites = published_gx_results(con)
         wh = data.Warehouse(con)
+        values = settings if settings is not None else build_vars(con)
         ctx = page.Context(
             wh=wh,
-            currency=str(settings.get("reporting_currency") or "USD"),
+            currency=str(values.get("reporting_currency") or "USD"),
             as_of=data.as_of_date(wh),
-            settings=settings,
+            settings=values,
             gx=suites,
         )
         html = page.render(
@@ -87,8 +84,6 @@ def generate_docs(out_dir: Path, database: Path | None = None) -> Path:
     """`dbt docs generate --static` on the working warehouse (dbt's own target/, so the build's
     partial parse is reused), then index.html, the self-contained static_index.html (opens from a
     file, offline), manifest.json and catalog.json are copied to out_dir."""
-    from lifecycle.cli import run_dbt
-
     if database is not None and not Path(database).is_file():
         # dbt would create an empty DuckDB file there and document nothing
         raise FileNotFoundError(f"warehouse not found: {database} (build it first: lifecycle build)")
