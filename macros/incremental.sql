@@ -124,3 +124,15 @@
     )
     {%- endif -%}
 {%- endmacro %}
+
+
+{#- Pre-hook of an incremental model whose rows depend on a var: when the rows were built under
+    another value (the model stores it in `column`), empty the table, so this run rebuilds it from
+    every delivery (an empty table is read as "nothing processed yet") instead of mixing rows of
+    two definitions. -#}
+{% macro reset_when_definition_changed(column, value) -%}
+    {%- if is_incremental() %}
+    delete from {{ this }}
+    where exists (select 1 from {{ this }} where {{ column }} != '{{ value | replace("'", "''") }}')
+    {%- endif -%}
+{%- endmacro %}

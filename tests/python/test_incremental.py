@@ -27,6 +27,8 @@ INCREMENTAL_MODELS = [
     "base_raw__order_items",
     "int_browser_sessions",
     "int_event_identifiers",
+    "int_event_identifier_days",
+    "int_product_events",
 ]
 # Fewer monthly feature snapshots than the default 12: the classifiers train on them at every
 # full build, and this test is about which rows reach the models, not about model quality.
@@ -147,7 +149,9 @@ def build(tmp_path_factory) -> Callable[[Path, list[str]], None]:
     def run(db: Path, args: list[str]) -> None:
         shutil.move(db, work)
         try:
-            assert run_dbt([*args, *VARS], database=work) == 0, f"dbt {' '.join(args)} failed"
+            # a caller passing its own --vars passes all of them (dbt reads only one --vars)
+            full_args = args if "--vars" in args else [*args, *VARS]
+            assert run_dbt(full_args, database=work) == 0, f"dbt {' '.join(args)} failed"
         finally:
             shutil.move(work, db)
         assert not work.with_name(work.name + ".wal").exists()
@@ -222,6 +226,30 @@ def test_a_second_identical_build_changes_nothing(incremental_warehouse, build, 
     shutil.copy(incremental_warehouse, again)
     build(again, ["build", *NO_TESTS])
     assert differing_tables(incremental_warehouse, again) == []
+
+
+def test_a_new_funnel_definition_rebuilds_the_event_days(incremental_warehouse, build, tmp_path):
+    """int_event_identifier_days stores the funnel flags of var marketing_funnel_events: an
+    incremental build under another definition gives the rows of a full refresh under it."""
+    other = (
+        "{feature_snapshot_months: 6, marketing_funnel_events:"
+        " {desire: [Page Viewed], intent: [Product Viewed], decision: [Cart Viewed]}}"
+    )
+    only_days = ["build", "--select", "int_event_identifier_days", *NO_TESTS, "--vars", other]
+    incremental, full = tmp_path / "incremental.duckdb", tmp_path / "full.duckdb"
+    shutil.copy(incremental_warehouse, incremental)
+    shutil.copy(incremental_warehouse, full)
+    build(incremental, only_days)
+    build(full, [*only_days, "--full-refresh"])
+    table = "intermediate.int_event_identifier_days"
+    columns = (
+        "identifier_set_key, event_date, events, has_desire_signal, has_intent_signal, has_decision_signal"
+    )
+    rows = query(incremental, f"select {columns} from {table} order by all")
+    assert rows == query(full, f"select {columns} from {table} order by all")
+    # the new definition took effect: page views signal desire now
+    before = query(incremental_warehouse, f"select count(*) from {table} where has_desire_signal")[0][0]
+    assert query(incremental, f"select count(*) from {table} where has_desire_signal")[0][0] != before
 
 
 def test_a_replacing_ingest_rebuilds_the_incremental_models(

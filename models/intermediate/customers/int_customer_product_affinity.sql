@@ -47,17 +47,18 @@ favourite_{{ dimension }} as (
 {% endfor %}
 product_events as (
     select
-        events.customer_key,
+        persons.customer_key,
         events.event_name,
         events.event_at,
         events.product_id,
         events.product_category as category,
         events.product_price as price,
         events.product_quantity as quantity
-    from {{ ref('int_events_resolved') }} as events
+    from {{ ref('int_product_events') }} as events
+    inner join {{ ref('int_event_identifier_persons') }} as persons
+        on events.identifier_set_key = persons.identifier_set_key
     cross join as_of
-    where events.customer_key is not null
-        and events.event_name in ('Product Viewed', 'Product Added', 'Product Removed')
+    where persons.customer_key is not null
         and events.event_at < as_of.as_of_at
 ),
 

@@ -43,9 +43,11 @@ identified as (
 ),
 
 activity as (
-    select distinct customer_key, cast(event_at as date) as activity_date
-    from {{ ref('int_events_resolved') }}
-    where customer_key is not null
+    select distinct persons.customer_key, days.event_date as activity_date
+    from {{ ref('int_event_identifier_days') }} as days
+    inner join {{ ref('int_event_identifier_persons') }} as persons
+        on days.identifier_set_key = persons.identifier_set_key
+    where persons.customer_key is not null
     union
     select distinct customer_key, cast(ordered_at as date) as activity_date
     from {{ ref('int_orders_resolved') }}

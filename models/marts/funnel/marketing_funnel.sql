@@ -23,13 +23,22 @@ deleted as (
     select customer_key from {{ ref('int_deleted_customer_keys') }}
 ),
 
-events as (
-    select events.customer_key, events.event_name, events.event_at
-    from {{ ref('int_events_resolved') }} as events
+-- what each person's events signalled per day (int_event_identifier_days maps event names to
+-- stages with funnel_event_stage)
+event_days as (
+    select
+        persons.customer_key,
+        days.event_date,
+        days.has_desire_signal,
+        days.has_intent_signal,
+        days.has_decision_signal
+    from {{ ref('int_event_identifier_days') }} as days
+    inner join {{ ref('int_event_identifier_persons') }} as persons
+        on days.identifier_set_key = persons.identifier_set_key
     cross join as_of
-    where events.customer_key is not null
-        and events.event_at < as_of.as_of_at
-        and events.customer_key not in (select customer_key from deleted)
+    where persons.customer_key is not null
+        and days.event_date <= as_of.as_of_date
+        and persons.customer_key not in (select customer_key from deleted)
 ),
 
 orders as (
@@ -41,21 +50,19 @@ orders as (
 ),
 
 signals as (
+    -- one row per stage an event day signalled (any event signals awareness, stage 1)
+    {%- for flag, number in [(none, 1), ('has_desire_signal', 2), ('has_intent_signal', 3), ('has_decision_signal', 4)] %}
     select
         customer_key,
-        cast({{ dbt.date_trunc('month', 'event_at') }} as date) as funnel_month,
-        case
-            {% for stage in ['decision', 'intent', 'desire'] %}
-            {%- set names = funnel_events.get(stage, []) %}
-            {%- if names %}
-            when event_name in ({% for name in names %}'{{ name | replace("'", "''") }}'{{ ', ' if not loop.last }}{% endfor %})
-                then {{ stages.index(stage) + 1 }}
-            {%- endif %}
-            {% endfor %}
-            else 1
-        end as stage_number,
+        cast({{ dbt.date_trunc('month', 'event_date') }} as date) as funnel_month,
+        {{ number }} as stage_number,
         true as is_event
-    from events
+    from event_days
+    {%- if flag %}
+    where {{ flag }}
+    {%- endif %}
+    {{ 'union all' if not loop.last }}
+    {%- endfor %}
     union all
     select
         customer_key,

@@ -69,12 +69,14 @@ lines as (
 
 product_views as (
     select
-        events.customer_key,
+        persons.customer_key,
         events.product_id,
         events.event_at as viewed_at
-    from {{ ref('int_events_resolved') }} as events
+    from {{ ref('int_product_events') }} as events
+    inner join {{ ref('int_event_identifier_persons') }} as persons
+        on events.identifier_set_key = persons.identifier_set_key
     cross join as_of
-    where events.customer_key is not null
+    where persons.customer_key is not null
         and events.event_name = 'Product Viewed'
         and events.event_at < as_of.as_of_at
 ),
