@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import query
 
-from lifecycle.build import project_vars
+from lifecycle.settings import effective_vars
 
 pytestmark = pytest.mark.e2e
 
@@ -175,7 +175,7 @@ def test_stage_since_is_the_day_the_stage_began(built_warehouse):
     """Item 7: stage_since is the day the current stage started, recomputed from the orders with
     the stage rules' thresholds, not the month end after it."""
     db = built_warehouse
-    settings = project_vars([])
+    settings = effective_vars()
     as_of_date, _ = _as_of(db)
     orders: dict[str, list] = {}
     for key, ordered_at, gap in query(
