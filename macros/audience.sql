@@ -1,4 +1,4 @@
-{#- One audience: the common column layout (SPEC "Audiences"), the consent filter of its channel
+{#- One audience: the common column layout, the consent filter of its channel
     and a reason per member. Every audience model is a single call, so the layout cannot drift;
     every column is cast, so the enforced contract does not depend on upstream types. -#}
 {% macro audience(name, channel, condition, reason, offer) %}

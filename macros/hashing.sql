@@ -1,4 +1,4 @@
-{#- Ad-network identifier normalization + SHA-256, implemented once (SPEC "Audiences").
+{#- Ad-network identifier normalization + SHA-256, implemented once.
     Google Customer Match and Meta Custom Audiences normalize differently, so each field has a
     platform. Null or empty input gives a null hash, never the hash of ''. -#}
 

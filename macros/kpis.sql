@@ -1,4 +1,4 @@
-{#- The KPI columns of kpi_daily and kpi_monthly (SPEC "KPIs"), written once so both grains use the
+{#- The KPI columns of kpi_daily and kpi_monthly (formulas per column in models/marts/kpis/_kpis__models.yml), written once so both grains use the
     same formulas: typed counts, then every ratio next to its numerator and denominator. `source`
     is a relation holding the counts for one period (a day or a month). -#}
 {% macro kpi_ratio(numerator, denominator, scale=1) -%}

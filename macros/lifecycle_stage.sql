@@ -1,5 +1,5 @@
 {#- The lifecycle stage of a person at one date, from their order history up to that date
-    (SPEC "Lifecycle stages"; every threshold is a var). Used by customer_lifecycle_history for
+    (every threshold is a var, documented in dbt_project.yml). Used by customer_lifecycle_history for
     every period end, so past periods are reconstructed with the same rule as today.
       orders                  completed orders up to the date
       days_since_first_order  days from the first completed order to the date

@@ -1,7 +1,7 @@
 {{ config(schema="intermediate") }}
 
-{#- Who may be contacted where, and why not: consent and suppression in one place (SPEC "Consent
-    rules"). Messaging channels need granted marketing consent for that channel, an address
+{#- Who may be contacted where, and why not: the consent and suppression rules, in one place.
+    Messaging channels need granted marketing consent for that channel, an address
     (email; phone for sms and whatsapp) and no unsubscribe or bounce on that channel; a complaint
     on any channel stops them all. Google ads needs ad_user_data and ad_personalization granted and
     no sale/sharing opt-out; Meta ads needs no sale/sharing opt-out; both need an email or phone.

@@ -18,7 +18,7 @@ Publishing one build:
    rename), and export folders older than the last KEEP_EXPORT_BUILDS are removed. When the new
    build carries deletion requests, every older folder made with a different set of requests
    (or with no record of them) is removed too: it may hold the hashes of someone now forgotten,
-   and SPEC wants a deleted person out of every export at the next build.
+   and a deleted person must leave every export at the next build.
 
 A failure or a kill before step 3 leaves the serving file and `exports/current` as they were;
 the leftover temporary file is removed by the next publish. Between steps 3 and 4 (two renames)

@@ -1,6 +1,6 @@
 {#- Every cross-database macro at a boundary where engines differ. test_spark_parity.py runs
     this with `dbt show` on DuckDB and on Spark and checks both against the answers DuckDB gives
-    (and SPEC wants). -#}
+    (and the raw contract and the models expect). -#}
 select
     {{ dbt.datediff("cast('2024-01-31' as date)", "cast('2024-02-29' as date)", 'month') }} as month_diff_at_month_end,
     {{ dbt.datediff("cast('2024-01-01 10:00:00' as timestamp)", "cast('2024-01-01 10:30:00' as timestamp)", 'hour') }}

@@ -1,5 +1,5 @@
 {#- One row per completed order of a person without a deletion request, with the dates over which
-    that order, as the person's latest, keeps them in a stage (SPEC "Lifecycle stages", the rules
+    that order, as the person's latest, keeps them in a stage (macros/lifecycle_stage.sql, the rules
     of macro lifecycle_stage). Counting the spans that cover a day gives that day's stocks without
     a row per person and day:
       active (new_customer, active, loyal, reactivated): order_date until active_until_date

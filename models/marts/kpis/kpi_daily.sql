@@ -1,4 +1,4 @@
-{#- Daily KPIs (SPEC "KPIs") for every day from the first fact to as_of_date; formulas per column in
+{#- Daily KPIs for every day from the first fact to as_of_date; formulas per column in
     _kpis__models.yml, rates in percent. Every ratio ships its numerator and denominator so a BI
     tool or MetricFlow can re-aggregate it over any period. Money and order counts include every
     completed order (they reconcile with staging); person counts leave out persons with a

@@ -1,6 +1,6 @@
 {#- RFM per person as of as_of_date: recency (days since the last completed order), frequency
     (completed orders) and monetary (their revenue), each scored 1-5 by quintile among buyers
-    (5 = best), and the named segment of the (R, F) scores (SPEC "RFM"; the map is in
+    (5 = best), and the named segment of the (R, F) scores (the commonly published map; it is in
     _segments__models.yml). People without a completed order are Prospects, unscored.
     Ties share a score: a value's quintile is 1 + floor(5 x share of buyers strictly worse), so
     the many one-order buyers all get F = 1 (DECISIONLOG "RFM quintiles with ties"); and a value

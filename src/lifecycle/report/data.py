@@ -16,7 +16,7 @@ from typing import Any
 
 import duckdb
 
-# Lifecycle stages in funnel order (SPEC "Lifecycle stages"); unknown stages sort after them.
+# Lifecycle stages in funnel order (macros/lifecycle_stage.sql); unknown stages sort after them.
 STAGE_ORDER = [
     "new_to_warehouse",
     "anonymous_visitor",
