@@ -229,9 +229,11 @@ def summary_text(database: Path) -> str:
         if exists("marts", "model_evaluation"):
             for task, model, auc in con.execute(
                 "select task, model, value from marts.model_evaluation"
-                " where metric = 'roc_auc' and model_role = 'chosen' order by task"
+                " where metric = 'roc_auc' and model_role = 'chosen' and is_latest_fold order by task"
             ).fetchall():
-                lines.append(f"{task} model: {model}, holdout ROC AUC {auc:.3f} (marts.model_evaluation)")
+                lines.append(
+                    f"{task} model: {model}, latest backtest fold ROC AUC {auc:.3f} (marts.model_evaluation)"
+                )
         if exists("audiences", "audience_memberships"):
             lines.append("audiences (audiences.audience_memberships):")
             for audience, n in con.execute(

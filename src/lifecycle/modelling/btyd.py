@@ -81,6 +81,16 @@ def fit_bgnbd(summary: pd.DataFrame, penalizer_coef: float = 0.0) -> Fit:
         .size()
         .rename(columns={"size": "weight"})
     )
+    return fit_bgnbd_grouped(grouped, penalizer_coef)
+
+
+def fit_bgnbd_grouped(grouped: pd.DataFrame, penalizer_coef: float = 0.0) -> Fit:
+    """BG/NBD on distinct (frequency, recency, T) rows with a `weight` column (customers per row),
+    as a warehouse can hand them over already grouped."""
+    if grouped.empty or (grouped["frequency"] > 0).sum() == 0:
+        raise ClvFitError("no repeat buyers: BG/NBD cannot be identified")
+    # a fixed row order: the log-likelihood is a float sum, so the optimum's last bits follow it
+    grouped = grouped.sort_values(["frequency", "recency", "T"], kind="stable").reset_index(drop=True)
     ladder = [penalizer_coef] + [p for p in PENALIZER_LADDER if p > penalizer_coef]
     errors = []
     for coef in ladder:
@@ -97,7 +107,7 @@ def fit_bgnbd(summary: pd.DataFrame, penalizer_coef: float = 0.0) -> Fit:
             return Fit(
                 model="bgnbd",
                 params=params,
-                n_customers=int(len(summary)),
+                n_customers=int(grouped["weight"].sum()),
                 log_likelihood=float(-fitter._negative_log_likelihood_ * grouped["weight"].sum()),
                 penalizer_coef=coef,
                 converged=True,

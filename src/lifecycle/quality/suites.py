@@ -414,10 +414,10 @@ def churn_predictions(f: Facts) -> list:
 
 @suite("marts.model_evaluation")
 def model_evaluation(f: Facts) -> list:
-    bounded = Col("metric").is_in(["roc_auc", "pr_auc", "brier", "positive_rate"])
+    bounded = Col("metric").is_in(["roc_auc", "pr_auc", "brier", "positive_rate", "mean_predicted"])
     chosen_auc = (Col("metric") == "roc_auc") & (Col("model_role") == "chosen")
     return [
-        *key("task", "model", "metric"),
+        *key("task", "model", "metric", "holdout_snapshot"),
         *accepted("task", ["purchase", "churn"]),
         *accepted("model_role", ["chosen", "candidate", "baseline"]),
         *not_null("value", "holdout_customers"),
