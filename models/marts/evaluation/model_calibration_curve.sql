@@ -66,7 +66,9 @@ deciles as (
         model,
         decile,
         count(*) as customers,
-        avg(probability) as mean_predicted,
+        -- an exact decimal sum: a double sum depends on the order rows arrive in, and two builds
+        -- of the same data must give the same bits
+        cast(sum(cast(probability as decimal(38, 18))) as double) / count(*) as mean_predicted,
         avg(label) as observed_rate
     from deciled
     group by task, model, decile

@@ -105,6 +105,8 @@ def _role(model: str, chosen: str | None) -> str:
 def evaluation_rows(backtests: pd.DataFrame, fits: pd.DataFrame) -> pd.DataFrame:
     """model_evaluation: one row per task x model x fold x metric (fold 1 = oldest holdout)."""
     chosen = dict(zip(fits["task"], fits["model"], strict=False)) if len(fits) else {}
+    if backtests.empty:  # too little matured history for a fold
+        return _typed_evaluation(pd.DataFrame(columns=EVALUATION_COLUMNS))
     table = fold_metrics(backtests)
     info = (
         backtests.groupby(["task", "holdout_snapshot"], as_index=False)
@@ -132,7 +134,10 @@ def evaluation_rows(backtests: pd.DataFrame, fits: pd.DataFrame) -> pd.DataFrame
                     "horizon_days": int(r["horizon_days"]),
                 }
             )
-    frame = pd.DataFrame(rows, columns=EVALUATION_COLUMNS)
+    return _typed_evaluation(pd.DataFrame(rows, columns=EVALUATION_COLUMNS))
+
+
+def _typed_evaluation(frame: pd.DataFrame) -> pd.DataFrame:
     for c in ("task", "model", "model_role", "metric"):
         frame[c] = frame[c].astype("string")
     frame["value"] = frame["value"].astype(float)

@@ -365,7 +365,7 @@ def clv_model_params(f: Facts) -> list:
     converged = Col("converged") == True  # noqa: E712 (a GX row condition, not a Python test)
     return [
         *key("model", "parameter"),
-        *accepted("model", ["bgnbd", "gamma_gamma"]),
+        *accepted("model", ["bgnbd", "mbgnbd", "gamma_gamma"]),
         *accepted("parameter", ["r", "alpha", "a", "b", "p", "q", "v"]),
         *accepted("time_unit", ["day", "week"]),
         *not_null("converged"),
