@@ -119,7 +119,8 @@ def test_predictions_cover_every_scored_customer(built_warehouse):
 def test_probability_alive_of_one_time_buyers_falls_with_days_since_their_purchase(built_warehouse):
     rows = query(
         built_warehouse,
-        'select summary."T", avg(clv.probability_alive), min(clv.probability_alive), max(clv.probability_alive)'
+        'select summary."T", avg(clv.probability_alive),'
+        " min(clv.probability_alive), max(clv.probability_alive)"
         " from marts.clv_predictions as clv"
         " inner join intermediate.int_clv_summary as summary using (customer_key)"
         " where summary.frequency = 0 group by 1 order by 1",
