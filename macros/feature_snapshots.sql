@@ -118,3 +118,20 @@
     )
     {%- endif -%}
 {%- endmacro %}
+
+
+{#- Post-hook on an incremental run: only the newest month end carries signatures (a full
+    refresh sets them there alone), so rows of an older month end look the same whichever run
+    computed them. -#}
+{% macro clear_older_feature_signatures() -%}
+    {%- if is_incremental() -%}
+    update {{ this }}
+    set history_signature = null
+    where history_signature is not null
+        and snapshot_date < (
+            select max(snapshot_date)
+            from ({{ feature_snapshot_dates() }}) as window_dates
+            where snapshot_date = cast({{ dbt.last_day('snapshot_date', 'month') }} as date)
+        )
+    {%- endif -%}
+{%- endmacro %}

@@ -8,6 +8,7 @@
             "{{ delete_feature_snapshots_out_of_window() }}",
             "{{ delete_feature_snapshots_of_changed_persons() }}",
         ],
+        post_hook="{{ clear_older_feature_signatures() }}",
     )
 }}
 

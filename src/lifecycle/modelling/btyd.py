@@ -245,8 +245,10 @@ def holdout_comparison(
     calibration log-likelihood, the holdout purchases expected and observed in total, and the
     mean absolute error per buyer. A model that cannot be fitted is left out."""
     t = holdout_days / DAYS_PER_UNIT[time_unit]
-    observed = calibration["holdout_purchases"].to_numpy(dtype=float)
+    # a fixed row order: the error is a float sum, and SQL hands rows over in no fixed order
+    calibration = calibration.sort_values("customer_key", kind="stable").reset_index(drop=True)
     calibration = calibration.assign(monetary_value=0.0)  # not used by either count model
+    observed = calibration["holdout_purchases"].to_numpy(dtype=float)
     result = {}
     for model, fit_function in (("bgnbd", fit_bgnbd), ("mbgnbd", fit_mbgnbd)):
         try:

@@ -68,6 +68,8 @@ def fold_metrics(backtests: pd.DataFrame) -> pd.DataFrame:
     probability and calibration_ratio (mean predicted / observed rate: 1 is calibrated in the
     large; 0.9-1.1 is within 10%)."""
     rows = []
+    # a fixed row order: Brier and log loss are float means, and tables come back in no fixed order
+    backtests = backtests.sort_values(["task", "model", "holdout_snapshot", "customer_key"], kind="stable")
     for (task, model, holdout), group in backtests.groupby(["task", "model", "holdout_snapshot"], sort=True):
         y = group["label"].to_numpy(dtype=int)
         p = group["probability"].to_numpy(dtype=float)
@@ -160,7 +162,7 @@ def calibration_rows(backtests: pd.DataFrame, fits: pd.DataFrame) -> pd.DataFram
     """model_calibration: each task's chosen model on its latest fold, per decile."""
     columns = ["task", "model", "holdout_snapshot", "decile", "customers", "mean_predicted", "observed_rate"]
     tables = []
-    latest = latest_fold(backtests)
+    latest = latest_fold(backtests).sort_values(["task", "model", "customer_key"], kind="stable")
     for fit in fits.to_dict("records"):
         rows = latest[(latest["task"] == fit["task"]) & (latest["model"] == fit["model"])]
         if rows.empty:

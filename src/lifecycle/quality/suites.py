@@ -432,6 +432,17 @@ def model_evaluation(f: Facts) -> list:
     ]
 
 
+@suite("marts.model_selection")
+def model_selection(f: Facts) -> list:
+    return [
+        *key("task", "model"),
+        *accepted("task", ["purchase", "churn"]),
+        *accepted("model_role", ["chosen", "candidate", "baseline"]),
+        *probability("mean_roc_auc", "min_roc_auc", "latest_roc_auc"),
+        *non_negative("folds", "sd_roc_auc", "mean_calibration_ratio", "latest_calibration_ratio"),
+    ]
+
+
 @suite("marts.model_calibration")
 def model_calibration(f: Facts) -> list:
     return [
