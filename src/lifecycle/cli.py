@@ -227,12 +227,13 @@ def summary_text(database: Path) -> str:
                 shown = "n/a" if value is None else f"{value:,.1f}"
                 lines.append(f"  {label:<22}{shown:>8}")
         if exists("marts", "model_evaluation"):
-            for task, model, auc in con.execute(
-                "select task, model, value from marts.model_evaluation"
+            for task, model, auc, horizon in con.execute(
+                "select task, model, value, horizon_days from marts.model_evaluation"
                 " where metric = 'roc_auc' and model_role = 'chosen' and is_latest_fold order by task"
             ).fetchall():
                 lines.append(
-                    f"{task} model: {model}, latest backtest fold ROC AUC {auc:.3f} (marts.model_evaluation)"
+                    f"{task} model ({horizon}-day horizon): {model}, latest backtest fold ROC AUC {auc:.3f}"
+                    " (marts.model_evaluation)"
                 )
         if exists("audiences", "audience_memberships"):
             lines.append("audiences (audiences.audience_memberships):")
