@@ -134,7 +134,7 @@ def build(
         BuildWarning(
             "no_suite",
             relation,
-            "no Great Expectations suite, not validated (src/lifecycle/quality/suites.py)",
+            "not validated: not a relation of the dbt project, no suite in src/lifecycle/quality/suites.py",
         )
         for relation in report.without_suite
     ]

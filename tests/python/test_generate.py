@@ -5,12 +5,15 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
+import io
 import json
 from pathlib import Path
 
+import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 import pytest
 
+import lifecycle.generate.run as generate_run
 from lifecycle.contract import load_contract
 from lifecycle.generate import BAD_VALUES, generate
 
@@ -338,3 +341,136 @@ def test_truth_persons_are_what_the_data_can_link(shop, tables):
             owners.setdefault(comp, set()).add(person)
     merged = {c: p for c, p in owners.items() if len(p) > 1}
     assert not merged, list(merged.values())[:5]
+
+
+@pytest.mark.parametrize("customers", [1, 7, 15, 151])
+def test_small_chunks_without_guests_or_orders(customers, tmp_path, monkeypatch):
+    """A chunk may have no guest shopper (8% of customers are) or no order at all: tiny shops, or
+    the last chunk of a shop one customer larger than a multiple of the chunk size (151 = 150 + 1)."""
+    monkeypatch.setattr(generate_run, "CHUNK_CUSTOMERS", 150)
+    summary = generate(tmp_path, customers=customers, months=6, seed=42, progress=False)
+    persons = read(tmp_path / "_truth" / "persons.csv")
+    assert sum(p["kind"] == "customer" for p in persons) == customers
+    for name in load_contract():
+        assert len(read(tmp_path / f"{name}.csv")) == summary["rows"][name], name
+
+
+# ------------------------------------------------------------------------------ pinned output
+# The whole project's tests and benchmarks rest on the generator's exact output, so a few cheap
+# settings are pinned to the sha256 of every file they write: a refactor must leave them alone.
+# When the output changes on purpose (a new column, another distribution, a new draw), print the
+# new table with `.venv/bin/python tests/python/test_generate.py`, paste it over PINNED_DIGESTS
+# and say in the commit and CHANGELOG that the generated data changed.
+# `chunk_customers` shrinks the chunk size so that three settings of a few hundred customers also
+# pin what crosses chunk boundaries (ids, row numbers of bad rows, per-chunk random streams).
+PINNED_SETTINGS = {
+    "csv, 300 customers": dict(customers=300, months=12, seed=3),
+    "csv, 700 customers in chunks of 150, 5% bad rows": dict(
+        customers=700, months=12, seed=9, bad_row_share=0.05, chunk_customers=150
+    ),
+    "parquet, 300 customers, no bad rows, ends 2025-01-31": dict(
+        customers=300, months=6, seed=5, end_date="2025-01-31", bad_row_share=0, file_format="parquet"
+    ),
+}
+
+
+def pinned_digest(path: Path) -> str:
+    """sha256 of a file; for a Parquet file, of its rows written as CSV (the Parquet bytes also
+    carry the writing pyarrow's version, which an upgrade changes without changing the data)."""
+    if path.suffix == ".parquet":
+        buffer = io.BytesIO()
+        pcsv.write_csv(pq.read_table(path), buffer)
+        return hashlib.sha256(buffer.getvalue()).hexdigest()
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def generate_pinned(out: Path, setting: str) -> dict[str, str]:
+    """Generate a pinned setting into `out`; digest of every file written."""
+    kwargs = dict(PINNED_SETTINGS[setting])
+    chunk_customers = kwargs.pop("chunk_customers", generate_run.CHUNK_CUSTOMERS)
+    default = generate_run.CHUNK_CUSTOMERS
+    generate_run.CHUNK_CUSTOMERS = chunk_customers
+    try:
+        generate(out, progress=False, **kwargs)
+    finally:
+        generate_run.CHUNK_CUSTOMERS = default
+    return {str(p.relative_to(out)): pinned_digest(p) for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("setting", list(PINNED_SETTINGS))
+def test_output_is_pinned(setting, tmp_path):
+    got = generate_pinned(tmp_path, setting)
+    want = PINNED_DIGESTS[setting]
+    changed = sorted(f for f in want.keys() | got.keys() if got.get(f) != want.get(f))
+    assert not changed, f"{setting}: these files changed: {changed} (see the comment on PINNED_SETTINGS)"
+
+
+PINNED_DIGESTS = {
+    "csv, 300 customers": {
+        "_truth/bad_rows.csv": "10e73a9310142990907072a65698f1c162b673851bc9d5f78e6b9aed061de1c4",
+        "_truth/identifiers.csv": "8d4496d90f71da9012e03f8a3ef0249e6a8eda3271eb5723a1160f9615ece567",
+        "_truth/persons.csv": "1c716d586952e18d7f13e8552a9047aa5977b716525c14aa99f2776df76ea377",
+        "_truth/summary.json": "3f9781fc38785ca4938f553860c12ca0a689350a101718f626ceeeb5fb19861f",
+        "campaigns.csv": "57971c841335a3ee98e54550fc1d2c0e529b5759a2109e93ee01331e89a1b34a",
+        "consents.csv": "bbaa6014614d39671bec4e45a25e6111df50ab896937d24d9c6d6dec68bab507",
+        "customers.csv": "412d85a670361a40b562f49d275f761052bc0dfb822972b534ee9e3267f0dafa",
+        "deletion_requests.csv": "7034f70de82a73e01a3c4b8882cb42b902e294fed2517c01f3de1a5cc167184e",
+        "events.csv": "2622a94d14e912b78c7bae1b7dd31f63192911b832a5fd705a717e10a9038e61",
+        "loyalty_transactions.csv": "334e0a7d3a4a82ff09b5a3917bc1b512004d15f47498dfafc9bb33b228e09120",
+        "message_events.csv": "a4a18d9e6e8cc8dcfd20aa10777d8eb08596df3242994aa3bf6385d921746966",
+        "order_items.csv": "a6cf1e44097cd2d725b67fd8968de1bdd9e871a4dd8ba3ffb948d1480860de3c",
+        "orders.csv": "2d9fc73bfd4fa74cabc2113da2188a6ae1f5b9f2832a6e365d9710ced666ab2a",
+        "products.csv": "0bec07dc514d5f7fd2a80c6128cc9a2e788e6979437a6c0276f9beecca39cd2d",
+        "referrals.csv": "fc2e2d1e2fec1456a109351a0c340a3d9203a757bda0a014e21b38a4640233d8",
+        "survey_responses.csv": "bec0c75a5cc6f10823c3a66f334fe88f4438f628e7363f094aec078264ae8182",
+    },
+    "csv, 700 customers in chunks of 150, 5% bad rows": {
+        "_truth/bad_rows.csv": "9db17e24ab1386fe904eccacd78be288cefdf87c347d46d850fab28adf17acf6",
+        "_truth/identifiers.csv": "7cba41a970b13ecdd9dc728ebaab30689e19c95af0245096e1ed096ce7ffc652",
+        "_truth/persons.csv": "e19ecf84ee5c9c18a87072029c1aadb84e54f22e512c555d6f15640a99942a8a",
+        "_truth/summary.json": "d33ea9be197807da6377cf72e9808e8e5aad4322f108db4c582c88d7873b48d9",
+        "campaigns.csv": "d8b97bf08f1d513ca1c925bc49d7bf0ff0c639908da1497d88d2fd9143860167",
+        "consents.csv": "3b62364d3ab6cefa45ab2cdfce33b37153d439ecf1438b8f858a01c520a25cdf",
+        "customers.csv": "883178570f59cf6612cef3174c944d96e829c46984e5ce4189aa5f66a8d1a551",
+        "deletion_requests.csv": "2a3ed2cd3fbe549c646f6d071bbefc92d032ca337346e3ec7e095bce2b06862b",
+        "events.csv": "289846004f0babc184c0d63188c94cf66df7b2069aa8d56207c6d06d4cdc03f4",
+        "loyalty_transactions.csv": "ef9134930f9ab8889f151f6b580872fb643edd5f4551e8c35b833f098d4d10e4",
+        "message_events.csv": "9a5eb535aa9c8f8f85012d36d7efa8638c210afbf56256c108c6efafab51569e",
+        "order_items.csv": "6952e7cf68a7ba22c51a55b647d954f779312a4c336548af9256c881131f4806",
+        "orders.csv": "068aafa6c4ab914cd7ace8d3f9f6e1ae0a80fe2fc907faf78b29a208d9995509",
+        "products.csv": "874e4a36236b8059db1aec95587b9176eeba3eff540200656a95672f3f1fe107",
+        "referrals.csv": "98784dd68e16c406a126fd8844705f4490f42d3d400034e5fd4e7a1bc63b4118",
+        "survey_responses.csv": "38fd8a9567934ff505acd164402a4a635d569bdbbe42fe879a4d1fbf9812bc8f",
+    },
+    "parquet, 300 customers, no bad rows, ends 2025-01-31": {
+        "_truth/bad_rows.csv": "c002bb7b9bfddb595065546b484f6ec0424570a16aedf1dfc7408726b11c913a",
+        "_truth/identifiers.csv": "e54d9d181bc33688c52b63b4d3bcb24ea3819c6b46d611371b0c31b35de0e1c0",
+        "_truth/persons.csv": "00ccd1bb2d65a474e7a9c99f240c0088077a7420a31479922e36f39ef35ce425",
+        "_truth/summary.json": "08d6c26dc90f37002b9dabfd8821f5e3d92923d89978bab72856a5dce77eaf40",
+        "campaigns.parquet": "b26c2d6fb6a0161662b5fca2e6787efa95364bdbd785f565d5a746cfec6bb22e",
+        "consents.parquet": "d785a71b4031a0eca99489895c25b32e38ff3d42d09b0d5aa54ed638003a8207",
+        "customers.parquet": "7359274f2513683c091e1ffbff9e34129f7ddbea8f2024d942bc3fbe9a28e4e1",
+        "deletion_requests.parquet": "aed8960a3692efbc795bee26a032b740668b8a235770ee39ec899af74e38a2cc",
+        "events.parquet": "ae7b3b4cf75c247a0c2f2ed7833094587d95bdea56c6fa2a4b5b20240f7c336c",
+        "loyalty_transactions.parquet": "fecf34a8dcd96a28cc7f717e738a7d96780a6b3f6e0e5aebd20a7fc46b9b9c12",
+        "message_events.parquet": "be44c99bb39f2a5ff3b17fc9a39e41a4d113f1824e5de1c0ab96b56b35780f3d",
+        "order_items.parquet": "3324fd9505a7974ef120a7d116e8a1ad6d1dd3f172d35cf75354486f8b772d5a",
+        "orders.parquet": "46dd493341b1c32e7ee1ae5c8857f95cfe4c7649d168496465a4bee4e474c013",
+        "products.parquet": "ea59df26d1d56a59b1b4cc5e0342c0765ac65151fd89205af54658503ff9b611",
+        "referrals.parquet": "70e8c9661af8cc044d689ade4f1514291dadb0233de183e004466c6ddf83b74e",
+        "survey_responses.parquet": "4fb8f94b2fd9b69f0e19d13f1d8d2d07ff7aad0c30fbb1492990ff9a437115c0",
+    },
+}
+
+
+if __name__ == "__main__":  # print PINNED_DIGESTS for the current code (see PINNED_SETTINGS)
+    import tempfile
+
+    print("PINNED_DIGESTS = {")
+    for name in PINNED_SETTINGS:
+        with tempfile.TemporaryDirectory() as folder:
+            print(f"    {json.dumps(name)}: {{")
+            for file, sha in generate_pinned(Path(folder), name).items():
+                print(f'        "{file}": "{sha}",')
+            print("    },")
+    print("}")

@@ -35,16 +35,22 @@ def rows_equal(count: int, why: str) -> list:
     return [E.ExpectTableRowCountToEqual(value=count, notes=why)]
 
 
-def key(*columns: str) -> list:
+def columns_as_declared(columns: Iterable[str], why: str) -> list:
+    """The table has exactly these columns (in any order)."""
+    return [E.ExpectTableColumnsToMatchSet(column_set=list(columns), exact_match=True, notes=why)]
+
+
+def key(*columns: str, why: str = "primary key") -> list:
     """A primary key: every column not null and the combination unique."""
-    checks: list = [
-        E.ExpectColumnValuesToNotBeNull(column=c, notes="part of the primary key") for c in columns
-    ]
+    checks: list = [E.ExpectColumnValuesToNotBeNull(column=c, notes=f"part of the {why}") for c in columns]
+    return checks + unique(*columns, why=why)
+
+
+def unique(*columns: str, why: str) -> list:
+    """The column, or the combination of columns, is unique."""
     if len(columns) == 1:
-        checks.append(E.ExpectColumnValuesToBeUnique(column=columns[0], notes="primary key"))
-    else:
-        checks.append(E.ExpectCompoundColumnsToBeUnique(column_list=list(columns), notes="primary key"))
-    return checks
+        return [E.ExpectColumnValuesToBeUnique(column=columns[0], notes=why)]
+    return [E.ExpectCompoundColumnsToBeUnique(column_list=list(columns), notes=why)]
 
 
 def not_null(
@@ -93,14 +99,9 @@ def accepted(column: str, values: Iterable[object], why: str = "documented value
     return [E.ExpectColumnValuesToBeInSet(column=column, value_set=list(values), notes=why)]
 
 
-def sha256(*columns: str) -> list:
+def sha256(*columns: str, why: str = "hashed identifier: 64 lower-case hex digits or null") -> list:
     """Hash columns hold SHA-256 hex digests or null, never a raw identifier."""
-    return [
-        E.ExpectColumnValuesToMatchRegex(
-            column=c, regex=SHA256_REGEX, notes="hashed identifier: 64 lower-case hex digits or null"
-        )
-        for c in columns
-    ]
+    return [E.ExpectColumnValuesToMatchRegex(column=c, regex=SHA256_REGEX, notes=why) for c in columns]
 
 
 def not_after(*columns: str, moment: dt.date | dt.datetime, why: str) -> list:

@@ -1,16 +1,17 @@
-"""Run the Great Expectations suites on the working DuckDB file and write Data Docs.
+"""Validate the working DuckDB file with the Great Expectations suites and write Data Docs.
 
-GX validates pandas frames fetched from DuckDB (its SQL datasource over duckdb-engine returned
-failed metrics for every expectation when tried). A frame holds only the columns a suite
-refers to, so a wide million-row mart stays cheap; a table whose frame would hold more than
-`max_cells` values (rows x columns) is validated on a deterministic sample that fits, and the
-checks a sample cannot answer (row counts, uniqueness, minimum and maximum) are left to dbt's
-tests on the full table and named in the report. Tables are validated one at a time, so memory
-is bounded by the largest frame.
+Each table's suite (`suites.expectations_for`: the dbt manifest's facts plus the hand-written
+checks) is measured in DuckDB, one aggregate query per table (`measure`), and judged by the GX
+expectations themselves; nothing is sampled, every check covers the whole table, and what
+reaches Python is one row of metrics per table plus a few unexpected values per failed check
+(no result larger than `max_cells` values). Tables are validated one after another on one
+read-only connection, with the build's DuckDB memory limit.
+
+A table in a validated schema that dbt does not know and no hand-written suite covers (left over
+from an earlier build, or made by hand) is listed as not validated.
 
 The GX file context lives in its own folder (by default data/quality/ beside the working file)
-and is recreated on every run: the suites are code in `suites`, the folder only holds what GX
-needs to render this build's Data Docs.
+and is recreated on every run: it holds this build's suites and results only to render Data Docs.
 """
 
 from __future__ import annotations
@@ -24,24 +25,24 @@ from pathlib import Path
 import duckdb
 import great_expectations as gx
 import pandas as pd
+from great_expectations.core import ExpectationSuiteValidationResult
+from great_expectations.core.run_identifier import RunIdentifier
 from great_expectations.data_context.types.base import ProgressBarsConfig
+from great_expectations.data_context.types.resource_identifiers import (
+    ExpectationSuiteIdentifier,
+    ValidationResultIdentifier,
+)
 
-from lifecycle.quality.suites import PUBLISHED_SCHEMAS, Facts, expectations_for, suite_for
+from lifecycle import manifest as dbt_manifest
+from lifecycle import paths
+from lifecycle.manifest import Manifest
+from lifecycle.quality import measure
+from lifecycle.quality.suites import PUBLISHED_SCHEMAS, Facts, expectations_for, is_validated
 
-# Largest frame (rows x columns) validated whole; bigger tables are sampled. GX peaked at 1.2 GB
-# for 2M rows x 18 columns (36M values, measured), so 12M values stay around half a gigabyte.
+# Most values in one result fetched into Python (a row of metrics, a list of unexpected
+# examples). Measuring in SQL fetches one row of metrics per table, so the bound only matters for
+# a suite of thousands of checks; the name and default are those of the frame budget it replaced.
 DEFAULT_MAX_CELLS = 12_000_000
-SAMPLE_SEED = 42
-# Answers about the whole table that a sample would get wrong.
-WHOLE_TABLE_ONLY = {
-    "expect_table_row_count_to_be_between",
-    "expect_table_row_count_to_equal",
-    "expect_column_values_to_be_unique",
-    "expect_compound_columns_to_be_unique",
-    "expect_column_max_to_be_between",
-    "expect_column_min_to_be_between",
-    "expect_column_sum_to_be_between",
-}
 VALIDATED_SCHEMAS = ("raw", *PUBLISHED_SCHEMAS)
 
 
@@ -67,8 +68,12 @@ class TableResult:
     rows: int
     evaluated: int
     failures: list[Failure] = field(default_factory=list)
-    sampled_rows: int | None = None  # rows validated when the table was sampled
-    left_to_dbt: list[str] = field(default_factory=list)  # whole-table checks skipped on a sample
+    queries: int = 0  # SQL queries run to measure the suite
+    cells_fetched: int = 0  # values fetched into Python (metrics and unexpected examples)
+    largest_fetch: int = 0  # values in the largest single result fetched (at most max_cells)
+    # Rows validated when a table was sampled: every check now covers the whole table, so always
+    # None (publish.quality_results records validated_rows from it).
+    sampled_rows: int | None = None
 
     @property
     def success(self) -> bool:
@@ -80,7 +85,7 @@ class QualityReport:
     """Every suite run on one warehouse file."""
 
     tables: list[TableResult] = field(default_factory=list)
-    without_suite: list[str] = field(default_factory=list)
+    without_suite: list[str] = field(default_factory=list)  # unknown to dbt, no hand-written checks
     docs_index: Path | None = None
     seconds: float = 0.0
 
@@ -95,17 +100,14 @@ class QualityReport:
     def format(self) -> str:
         evaluated = sum(t.evaluated for t in self.tables)
         failed_tables = [t for t in self.tables if not t.success]
+        rows = sum(t.rows for t in self.tables)
         head = (
-            f"Great Expectations: {len(self.tables)} tables, {evaluated:,} expectations,"
-            f" {len(self.failures)} failed in {len(failed_tables)} table(s) ({self.seconds:.0f} s)"
+            f"Great Expectations: {len(self.tables)} tables ({rows:,} rows), {evaluated:,} expectations,"
+            f" {len(self.failures)} failed in {len(failed_tables)} table(s) ({self.seconds:.0f} s;"
+            f" {sum(t.queries for t in self.tables):,} queries,"
+            f" {sum(t.cells_fetched for t in self.tables):,} values fetched)"
         )
         lines = [head]
-        for t in self.tables:
-            if t.sampled_rows is not None:
-                lines.append(
-                    f"  sampled {t.relation}: {t.sampled_rows:,} of {t.rows:,} rows; left to dbt's tests"
-                    f" on the full table: {', '.join(t.left_to_dbt) or 'nothing'}"
-                )
         if self.without_suite:
             lines.append(f"  no suite (not validated): {', '.join(self.without_suite)}")
         lines += [f.format() for f in self.failures]
@@ -157,68 +159,6 @@ def gather_facts(con: duckdb.DuckDBPyConnection) -> Facts:
         for (name,) in audiences
     }
     return Facts(**values)
-
-
-# --- frames -------------------------------------------------------------------------------------
-
-
-def _condition_columns(condition: object) -> set[str]:
-    """Column names a GX row condition refers to (conditions nest through `conditions`)."""
-    if condition is None or isinstance(condition, str):
-        return set()
-    names: set[str] = set()
-    column = getattr(condition, "column", None)
-    if column is not None:
-        names.add(getattr(column, "name", str(column)))
-    for child in getattr(condition, "conditions", None) or []:
-        names |= _condition_columns(child)
-    return names
-
-
-def columns_needed(expectations: list) -> list[str]:
-    """Every column the expectations read, in first-use order."""
-    seen: dict[str, None] = {}
-    for expectation in expectations:
-        for attribute in ("column", "column_A", "column_B"):
-            value = getattr(expectation, attribute, None)
-            if value:
-                seen[value] = None
-        for value in getattr(expectation, "column_list", None) or []:
-            seen[value] = None
-        for value in sorted(_condition_columns(getattr(expectation, "row_condition", None))):
-            seen[value] = None
-    return list(seen)
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def fetch_frame(
-    con: duckdb.DuckDBPyConnection, relation: str, columns: list[str], max_cells: int
-) -> tuple[pd.DataFrame, int, int | None]:
-    """The columns of `relation` the suite needs (those that exist: a missing one fails in GX
-    with its name), whole or as a repeatable sample of at most `max_cells` values.
-    Returns (frame, rows in the table, rows sampled or None when whole)."""
-    schema, table = relation.split(".", 1)
-    existing = {
-        r[0]
-        for r in con.execute(
-            "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
-            [schema, table],
-        ).fetchall()
-    }
-    present = [c for c in columns if c in existing]
-    source = f"{_quote(schema)}.{_quote(table)}"
-    total = con.execute(f"select count(*) from {source}").fetchall()[0][0]
-    max_rows = max(1, max_cells // max(1, len(present)))
-    sampled = max_rows if total > max_rows else None
-    sample = f" using sample reservoir({max_rows} rows) repeatable ({SAMPLE_SEED})" if sampled else ""
-    if not present:
-        return pd.DataFrame(index=pd.RangeIndex(total)), total, None
-    select = ", ".join(_quote(c) for c in present)
-    frame = con.execute(f"select {select} from {source}{sample}").fetchdf()
-    return frame, total, sampled
 
 
 # --- results ------------------------------------------------------------------------------------
@@ -290,6 +230,9 @@ def _detail(result) -> str:
             f"{r['unexpected_count']:,} of {r['element_count']:,} rows"
             f" ({r.get('unexpected_percent') or 0:.2f}%) break it{shown}"
         )
+    mismatched = (r.get("details") or {}).get("mismatched")
+    if mismatched:  # a table's columns against the contract: say which differ, not all of them
+        return "; ".join(f"{kind} {_short(sorted(names))}" for kind, names in sorted(mismatched.items()))
     if "observed_value" in r:
         return f"observed {_short(r['observed_value'])}"
     return "failed"
@@ -305,111 +248,154 @@ def _notes(config) -> str:
 # --- running ------------------------------------------------------------------------------------
 
 
-class SuiteRunner:
-    """A GX context with one pandas datasource; validates one frame per table."""
+class DataDocs:
+    """A GX file context holding this build's suites and results, to render Data Docs; with no
+    folder, nothing is kept (tests)."""
 
     def __init__(self, context_dir: Path | None = None) -> None:
-        if context_dir is None:
-            self.context = gx.get_context(mode="ephemeral")
-        else:
+        self.context_dir = context_dir
+        self.context = None
+        self.run_id = RunIdentifier(run_time=dt.datetime.now(dt.UTC))
+        if context_dir is not None:
             shutil.rmtree(context_dir / "gx", ignore_errors=True)
             context_dir.mkdir(parents=True, exist_ok=True)
             self.context = gx.get_context(mode="file", project_root_dir=str(context_dir))
-        self.context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
-        self.datasource = self.context.data_sources.add_or_update_pandas("warehouse")
-        self.context_dir = context_dir
+            self.context.variables.progress_bars = ProgressBarsConfig(
+                globally=False, metric_calculations=False
+            )
 
-    def run(self, relation: str, frame: pd.DataFrame, expectations: list) -> tuple[int, list[Failure]]:
-        """Validate `frame` against `expectations` as `relation`; return (evaluated, failures)."""
-        if relation in {a.name for a in self.datasource.assets}:
-            self.datasource.delete_asset(relation)
-        batch = self.datasource.add_dataframe_asset(name=relation).add_batch_definition_whole_dataframe("all")
-        suites = self.context.suites
-        try:
-            suites.delete(relation)
-        except Exception:  # noqa: BLE001 (absent: nothing to replace)
-            pass
-        suite = suites.add(gx.ExpectationSuite(name=relation, expectations=expectations))
-        definitions = self.context.validation_definitions
-        try:
-            definitions.delete(relation)
-        except Exception:  # noqa: BLE001
-            pass
-        definition = definitions.add(gx.ValidationDefinition(name=relation, data=batch, suite=suite))
-        result = definition.run(batch_parameters={"dataframe": frame}, result_format="SUMMARY")
-        failures = [
-            Failure(relation, _rule(r.expectation_config), _detail(r), _notes(r.expectation_config))
-            for r in result.results
-            if not r.success
-        ]
-        return len(result.results), failures
+    def record(self, relation: str, expectations: list, results: list) -> ExpectationSuiteValidationResult:
+        """The suite's validation result, stored for Data Docs when there is a folder."""
+        passed = sum(1 for r in results if r.success)
+        outcome = ExpectationSuiteValidationResult(
+            success=passed == len(results),
+            results=results,
+            suite_name=relation,
+            statistics={
+                "evaluated_expectations": len(results),
+                "successful_expectations": passed,
+                "unsuccessful_expectations": len(results) - passed,
+                "success_percent": 100 * passed / len(results) if results else None,
+            },
+            meta={
+                "great_expectations_version": gx.__version__,
+                "run_id": self.run_id,
+                "validation_time": self.run_id.run_time,
+                "batch_spec": {
+                    "data_asset_name": relation,
+                    "measured_in": "DuckDB (lifecycle.quality.measure)",
+                },
+            },
+        )
+        if self.context is not None:
+            suite = self.context.suites.add(gx.ExpectationSuite(name=relation, expectations=expectations))
+            suite_id = ExpectationSuiteIdentifier(name=suite.name)
+            self.context.validation_results_store.store_validation_results(
+                suite_validation_result=outcome,
+                suite_validation_result_identifier=ValidationResultIdentifier(
+                    expectation_suite_identifier=suite_id, run_id=self.run_id, batch_identifier=relation
+                ),
+                expectation_suite_identifier=suite_id,
+            )
+        return outcome
 
-    def build_docs(self) -> Path | None:
-        """Render Data Docs for everything validated; return the index page."""
-        if self.context_dir is None:
+    def build(self) -> Path | None:
+        """Render Data Docs for everything recorded; return the index page."""
+        if self.context is None:
             return None
         self.context.build_data_docs()
         index = self.context_dir / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
         return index if index.exists() else None
 
 
+def _table_result(relation: str, rows: int, results: list, cost: measure.Measurement) -> TableResult:
+    failures = [
+        Failure(relation, _rule(r.expectation_config), _detail(r), _notes(r.expectation_config))
+        for r in results
+        if not r.success
+    ]
+    return TableResult(
+        relation,
+        rows,
+        len(results),
+        failures,
+        queries=cost.queries,
+        cells_fetched=cost.cells,
+        largest_fetch=cost.largest,
+    )
+
+
 def validate_frame(
-    relation: str, frame: pd.DataFrame, facts: Facts, runner: SuiteRunner | None = None
+    relation: str,
+    frame: pd.DataFrame,
+    facts: Facts,
+    manifest: Manifest,
+    max_cells: int = DEFAULT_MAX_CELLS,
 ) -> TableResult:
-    """Validate an in-memory frame with `relation`'s suite (what the tests feed bad data to)."""
-    runner = runner or SuiteRunner()
-    expectations = expectations_for(relation, facts)
-    evaluated, failures = runner.run(relation, frame, expectations)
-    return TableResult(relation, len(frame), evaluated, failures)
+    """Validate an in-memory frame as `relation` (what the tests feed bad data to): the frame is
+    measured by the same SQL, in an in-memory DuckDB."""
+    expectations = expectations_for(relation, facts, manifest)
+    con = duckdb.connect()
+    try:
+        con.execute("set enable_progress_bar = false").fetchall()
+        con.register("frame", frame)
+        results, cost = measure.validate(con, "frame", list(frame.columns), expectations, max_cells, relation)
+    finally:
+        con.close()
+    return _table_result(relation, len(frame), results, cost)
+
+
+def _columns(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    """`schema.table` -> its columns in order, for every table and view of the validated schemas."""
+    placeholders = ", ".join("?" for _ in VALIDATED_SCHEMAS)
+    found = con.execute(
+        "select c.table_schema || '.' || c.table_name, c.column_name from information_schema.columns c"
+        f" where c.table_schema in ({placeholders}) and not starts_with(c.table_name, '_')"
+        " order by c.table_schema, c.table_name, c.ordinal_position",
+        list(VALIDATED_SCHEMAS),
+    ).fetchall()
+    columns: dict[str, list[str]] = {}
+    for relation, column in found:
+        columns.setdefault(relation, []).append(column)
+    return columns
 
 
 def tables_to_validate(con: duckdb.DuckDBPyConnection) -> list[str]:
     """`schema.table` for every table and view in the raw and published schemas."""
-    placeholders = ", ".join("?" for _ in VALIDATED_SCHEMAS)
-    found = con.execute(
-        "select table_schema || '.' || table_name from information_schema.tables"
-        f" where table_schema in ({placeholders}) and not starts_with(table_name, '_') order by 1",
-        list(VALIDATED_SCHEMAS),
-    ).fetchall()
-    return [r[0] for r in found]
+    return sorted(_columns(con))
 
 
 def validate_warehouse(
-    database: Path, context_dir: Path | None, max_cells: int = DEFAULT_MAX_CELLS
+    database: Path,
+    context_dir: Path | None,
+    max_cells: int = DEFAULT_MAX_CELLS,
+    manifest: Manifest | Path | None = None,
 ) -> QualityReport:
-    """Run every suite on the tables present in `database`; write Data Docs under `context_dir`."""
+    """Run every suite on the tables present in `database`; write Data Docs under `context_dir`.
+    `manifest` is the dbt manifest (default: the project's target/manifest.json)."""
     started = time.monotonic()
+    if not isinstance(manifest, Manifest):
+        manifest = dbt_manifest.load(manifest)
     report = QualityReport()
-    runner = SuiteRunner(context_dir)
-    con = duckdb.connect(str(database), read_only=True)
+    docs = DataDocs(context_dir)
+    # the build's memory limit and spill folder: a unique-key test groups every row of the table
+    con = duckdb.connect(str(database), read_only=True, config=paths.duckdb_config(database))
     try:
+        con.execute("set enable_progress_bar = false").fetchall()  # the build prints its own lines
         facts = gather_facts(con)
-        for relation in tables_to_validate(con):
-            if suite_for(relation) is None:
+        for relation, columns in sorted(_columns(con).items()):
+            if not is_validated(relation, manifest):
                 report.without_suite.append(relation)
                 continue
-            expectations = expectations_for(relation, facts)
-            frame, total, sampled = fetch_frame(con, relation, columns_needed(expectations), max_cells)
-            skipped: list[str] = []
-            if sampled:
-                skipped = sorted(
-                    {e.expectation_type for e in expectations if e.expectation_type in WHOLE_TABLE_ONLY}
-                )
-                expectations = [e for e in expectations if e.expectation_type not in WHOLE_TABLE_ONLY]
-            evaluated, failures = runner.run(relation, frame, expectations)
-            del frame  # one table in memory at a time
-            report.tables.append(
-                TableResult(
-                    relation,
-                    total,
-                    evaluated,
-                    failures,
-                    sampled_rows=sampled,
-                    left_to_dbt=[s.removeprefix("expect_") for s in skipped],
-                )
-            )
+            expectations = expectations_for(relation, facts, manifest)
+            schema, table = relation.split(".", 1)
+            source = f"{measure.quote(schema)}.{measure.quote(table)}"
+            rows = con.execute(f"select count(*) from {source}").fetchall()[0][0]
+            results, cost = measure.validate(con, source, columns, expectations, max_cells, relation)
+            docs.record(relation, expectations, results)
+            report.tables.append(_table_result(relation, rows, results, cost))
     finally:
         con.close()
-    report.docs_index = runner.build_docs()
+    report.docs_index = docs.build()
     report.seconds = time.monotonic() - started
     return report
