@@ -39,10 +39,12 @@ def model(dbt, session):
         horizon = horizons[task]
         where = training_filter(task, count_rows(snapshots, f"{label} is not null"))
         data = task_data(read_arrow(snapshots, [*SNAPSHOT_COLUMNS, label], where), params, task, horizon)
-        print_ = fingerprint(data, task, horizon, folds, random_state)
-        rows = reusable_rows(previous, task, print_)
+        training_print = fingerprint(data, task, horizon, folds, random_state)
+        rows = reusable_rows(previous, task, training_print)
         if rows.empty:
-            rows = backtest(data, task, horizon, folds, random_state).assign(training_fingerprint=print_)
+            rows = backtest(data, task, horizon, folds, random_state).assign(
+                training_fingerprint=training_print
+            )
         parts.append(rows)
     frame = pd.concat([empty_backtests(), *parts], ignore_index=True)
     return frame.astype(empty_backtests().dtypes.to_dict())

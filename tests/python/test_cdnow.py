@@ -37,7 +37,13 @@ def cdnow_warehouse(tmp_path_factory) -> Path:
 
 
 def test_published_bgnbd_and_gamma_gamma_estimates(cdnow_warehouse):
-    params = dict(query(cdnow_warehouse, "select parameter, value from marts.clv_model_params"))
+    # BG/NBD and Gamma-Gamma (MBG/NBD, published beside them, has its own r, alpha, a, b)
+    params = dict(
+        query(
+            cdnow_warehouse,
+            "select parameter, value from marts.clv_model_params where model in ('bgnbd', 'gamma_gamma')",
+        )
+    )
     published = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426, "p": 6.25, "q": 3.74, "v": 15.44}
     for name, value in published.items():
         decimals = len(str(value).split(".")[1])
@@ -138,6 +144,19 @@ def test_purchase_probability_holds_on_the_real_next_90_days(cdnow_warehouse):
     assert auc["purchase_probability"] >= auc["bgnbd_expected_purchases_90d"], auc
     assert auc["purchase_probability"] >= auc["recency"], auc
     assert abs(mean_predicted / observed - 1) <= 0.10, (mean_predicted, observed)
+
+
+def test_probability_alive_model_is_chosen_out_of_time_and_published(cdnow_warehouse):
+    rows = query(
+        cdnow_warehouse,
+        "select model, bool_and(is_alive_model), any_value(selection_reason),"
+        " any_value(holdout_mean_absolute_error), any_value(holdout_days)"
+        " from marts.clv_model_params where model in ('bgnbd', 'mbgnbd') group by model order by model",
+    )
+    assert [r[0] for r in rows] == ["bgnbd", "mbgnbd"]
+    assert sum(bool(r[1]) for r in rows) == 1, rows
+    assert all(r[2] and r[3] > 0 and r[4] == 90 for r in rows), rows
+    print(f"\nCDNOW P(alive) model: {[r[0] for r in rows if r[1]][0]} ({rows[0][2]})")
 
 
 def test_model_tables_carry_the_build_horizon(cdnow_warehouse):

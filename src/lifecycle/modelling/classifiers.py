@@ -99,7 +99,6 @@ BASELINES = ("bgnbd", "recency_baseline")
 # Order of preference on a tie: the simpler model first.
 PREFERENCE = ("bgnbd", "logistic_regression", "gradient_boosting", "recency_baseline")
 MAX_TRAINING_ROWS = 100_000  # labelled rows read (a deterministic sample beyond): more barely moves AUC
-DEFAULT_FOLDS = 3
 # Bump when the protocol, the features or a candidate's settings change: old fits are then not reused.
 PROTOCOL_VERSION = 2
 _EPS = 1e-6
@@ -563,8 +562,8 @@ def fit_or_reuse(
 ) -> dict:
     """The chosen model of `task` refitted on every matured snapshot, as a row of int_classifier_
     fits; the previous build's row when its training fingerprint is the same (no refit)."""
-    print_ = fingerprint(data, task, horizon_days, folds, random_state)
-    same = reusable_rows(previous, task, print_)
+    training_print = fingerprint(data, task, horizon_days, folds, random_state)
+    same = reusable_rows(previous, task, training_print)
     if len(same) == 1 and same["sklearn_version"].iloc[0] == sklearn.__version__:
         return {c: same[c].iloc[0] for c in FIT_COLUMNS}
     chosen, because = choose_model(backtests, task)
@@ -576,8 +575,8 @@ def fit_or_reuse(
     return {
         "task": task,
         "model": chosen,
-        "model_version": f"{task}-{chosen}-{print_}",
-        "training_fingerprint": print_,
+        "model_version": f"{task}-{chosen}-{training_print}",
+        "training_fingerprint": training_print,
         "horizon_days": horizon_days,
         "training_snapshots": int(len(np.unique(data.dates))),
         "training_rows": int(len(data)),
@@ -622,6 +621,7 @@ def score(data: TaskData, fit_row: dict) -> np.ndarray:
 
 
 def decile_of(probability: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Deciles of the scoring rows (1 = the most likely 10%, ties by key): evaluation.deciles."""
     return deciles(probability, keys)
 
 
