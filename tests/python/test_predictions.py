@@ -152,3 +152,23 @@ def test_expected_next_order_date_never_before_as_of_date(built_warehouse):
         " > (select as_of_date + 365 from intermediate.int_as_of_date)",
     )[0][0]
     assert beyond == 0
+
+
+def test_report_model_section_shows_every_fold_labelled_with_the_build_horizon(built_warehouse, tmp_path):
+    from lifecycle.report import project_settings, write_report
+
+    # settings that disagree with the build: the section must label from the model tables
+    settings = {**project_settings(), "purchase_horizon_days": 999, "churn_horizon_days": 998}
+    html = write_report(
+        built_warehouse, tmp_path / "report.html", settings=settings, gx_results=[]
+    ).read_text()
+    section = html[html.index('<section id="models"') :]
+    section = section[: section.index("</section>")]
+    assert "Will the buyer order within 30 days?" in section
+    assert "Will the buyer not order within 90 days (churn)?" in section
+    assert "999" not in section and "998" not in section
+    folds = query(built_warehouse, "select distinct holdout_snapshot from marts.model_evaluation order by 1")
+    assert len(folds) >= 3
+    for (holdout,) in folds:
+        assert str(holdout) in section, holdout
+    assert "AUC over folds (mean ± sd)" in section
