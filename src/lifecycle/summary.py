@@ -11,9 +11,6 @@ import duckdb
 
 from lifecycle import settings
 
-# model_evaluation's tasks and the var that sets each one's horizon
-HORIZON_VARS = {"churn": "churn_horizon_days", "purchase": "purchase_horizon_days"}
-
 
 def summary_text(database: Path) -> str:
     """A few lines a newcomer can read after a build: what was loaded, staged, quarantined."""
@@ -62,14 +59,14 @@ def summary_text(database: Path) -> str:
                 shown = "n/a" if value is None else f"{value:,.1f}"
                 lines.append(f"  {label:<22}{shown:>8}")
         if exists("marts", "model_evaluation"):
-            for task, model, auc in con.execute(
-                "select task, model, value from marts.model_evaluation"
-                " where metric = 'roc_auc' and model_role = 'chosen' order by task"
+            # the horizon each model was built with is in its own rows (horizon_days)
+            for task, model, auc, horizon in con.execute(
+                "select task, model, value, horizon_days from marts.model_evaluation"
+                " where metric = 'roc_auc' and model_role = 'chosen' and is_latest_fold order by task"
             ).fetchall():
-                horizon = values.get(HORIZON_VARS.get(task, ""))
-                within = f" (next {horizon} days)" if horizon is not None else ""
                 lines.append(
-                    f"{task} model{within}: {model}, holdout ROC AUC {auc:.3f} (marts.model_evaluation)"
+                    f"{task} model (next {horizon} days): {model}, latest backtest fold ROC AUC {auc:.3f}"
+                    " (marts.model_evaluation)"
                 )
         if exists("audiences", "audience_memberships"):
             lines.append("audiences (audiences.audience_memberships):")

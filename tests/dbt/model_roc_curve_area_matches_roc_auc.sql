@@ -1,5 +1,6 @@
 {#- The area under each thinned ROC curve (trapezoids between consecutive kept points) is within
-    2 / roc_curve_resolution of the roc_auc model_evaluation computed with scikit-learn. A curve
+    2 / roc_curve_resolution of the roc_auc model_evaluation computed with scikit-learn on the
+    latest backtest fold (the one the curves show). A curve
     drawn from wrong counts, a wrong sort direction or a lost point fails this. -#}
 with
 
@@ -27,7 +28,7 @@ areas as (
 evaluation as (
     select task, model, value as roc_auc
     from {{ ref('model_evaluation') }}
-    where metric = 'roc_auc' and value is not null
+    where metric = 'roc_auc' and value is not null and is_latest_fold
 ),
 
 final as (

@@ -262,3 +262,96 @@ def test_probability_of_no_purchase_matches_simulated_holdouts():
         observed = 1 - bought_later[group].mean()
         standard_error = np.sqrt(observed * (1 - observed) / group.sum())
         assert abs(predicted[group].mean() - observed) < 4 * standard_error + 0.005
+
+
+def test_mbgnbd_probability_alive_falls_with_time_since_a_single_purchase(cdnow):
+    bgnbd, mbgnbd = btyd.fit_bgnbd(cdnow), btyd.fit_mbgnbd(cdnow)
+    assert mbgnbd.model == "mbgnbd" and mbgnbd.converged
+    one_time = pd.DataFrame(
+        {
+            "customer_key": range(5),
+            "frequency": 0.0,
+            "recency": 0.0,
+            "T": [1.0, 5.0, 10.0, 20.0, 38.0],
+            "monetary_value": 0.0,
+        }
+    )
+    gg = btyd.fit_gamma_gamma(cdnow)
+    with_bgnbd = btyd.predict_clv(one_time, bgnbd, gg, time_unit="week")
+    with_mbgnbd = btyd.predict_clv(one_time, bgnbd, gg, time_unit="week", alive=mbgnbd)
+    # BG/NBD: 1 for every one-time buyer; MBG/NBD: strictly falling with T
+    assert (with_bgnbd["probability_alive"] == 1.0).all()
+    alive = with_mbgnbd["probability_alive"].to_numpy()
+    assert (np.diff(alive) < 0).all() and alive[0] < 1.0 and alive[-1] < 0.7 * alive[0]
+    # expected purchases and CLV stay BG/NBD's whichever model gives P(alive)
+    np.testing.assert_allclose(with_bgnbd["predicted_clv"], with_mbgnbd["predicted_clv"])
+
+
+def test_days_to_next_order_is_the_median_wait_given_alive_and_looks_forward():
+    fit = btyd.Fit("bgnbd", {"r": 0.8, "alpha": 40.0, "a": 0.5, "b": 3.0}, 1, 0.0, 0.0, True)
+    summary = pd.DataFrame(
+        {"frequency": [0.0, 3.0, 10.0], "recency": [0.0, 100.0, 300.0], "T": [50.0, 200.0, 310.0]}
+    )
+    days = btyd.days_to_next_order(summary, fit, horizon_days=10_000)
+    assert (days > 0).all()
+    # simulate alive buyers: lambda ~ Gamma(r + x, alpha + T); the wait is exponential(lambda)
+    rng = np.random.default_rng(1)
+    for i, row in summary.iterrows():
+        lam = rng.gamma(0.8 + row["frequency"], 1 / (40.0 + row["T"]), 200_000)
+        wait = rng.exponential(1 / lam)
+        assert np.median(wait) == pytest.approx(days[i], rel=0.02)
+    # beyond the horizon: no date
+    capped = btyd.days_to_next_order(summary, fit, horizon_days=float(days.min()))
+    assert np.isfinite(capped).sum() == 1
+    # weeks: the same wait in days
+    weeks = btyd.days_to_next_order(
+        summary.assign(T=summary["T"] / 7, recency=summary["recency"] / 7),
+        btyd.Fit("bgnbd", {"r": 0.8, "alpha": 40.0 / 7, "a": 0.5, "b": 3.0}, 1, 0.0, 0.0, True),
+        horizon_days=10_000,
+        time_unit="week",
+    )
+    np.testing.assert_allclose(weeks, days)
+
+
+def test_holdout_comparison_judges_both_models_on_the_period_after_calibration():
+    # BG/NBD data: with a generous margin MBG/NBD is kept, which is the default
+    data = simulate_bgnbd(3000, r=0.5, alpha=20.0, a=0.6, b=2.5, seed=4)
+    rng = np.random.default_rng(2)
+    data["holdout_purchases"] = rng.poisson(0.2, len(data))
+    comparison = btyd.holdout_comparison(data, holdout_days=90)
+    assert set(comparison) == {"bgnbd", "mbgnbd"}
+    for result in comparison.values():
+        assert result["holdout_observed_purchases"] == data["holdout_purchases"].sum()
+        assert result["holdout_mean_absolute_error"] > 0
+    chosen, reason = btyd.choose_alive_model(comparison)
+    assert chosen in ("bgnbd", "mbgnbd") and "mean absolute error" in reason
+
+
+def test_choose_alive_model_defaults_to_mbgnbd_unless_bgnbd_is_clearly_better():
+    def errors(bg: float, mbg: float) -> dict:
+        return {"bgnbd": {"holdout_mean_absolute_error": bg}, "mbgnbd": {"holdout_mean_absolute_error": mbg}}
+
+    assert btyd.choose_alive_model(errors(0.50, 0.50))[0] == "mbgnbd"
+    assert btyd.choose_alive_model(errors(0.48, 0.50))[0] == "mbgnbd"  # within the 5% margin
+    assert btyd.choose_alive_model(errors(0.40, 0.50))[0] == "bgnbd"
+    assert btyd.choose_alive_model({"bgnbd": {"holdout_mean_absolute_error": 0.4}})[0] == "bgnbd"
+    assert btyd.choose_alive_model({})[0] == "mbgnbd"
+
+
+def test_model_params_frame_marks_the_alive_model_and_keeps_bgnbd_rows(cdnow):
+    fits = [btyd.fit_bgnbd(cdnow), btyd.fit_mbgnbd(cdnow), btyd.fit_gamma_gamma(cdnow)]
+    frame = btyd.model_params_frame(
+        fits, "week", alive_model="mbgnbd", selection_reason="why", holdout_days=90, clv_horizon_days=365
+    )
+    assert set(frame["model"]) == {"bgnbd", "mbgnbd", "gamma_gamma"}
+    assert set(frame.loc[frame["is_alive_model"], "model"]) == {"mbgnbd"}
+    bg = dict(
+        zip(
+            frame.loc[frame["model"] == "bgnbd", "parameter"],
+            frame.loc[frame["model"] == "bgnbd", "value"],
+            strict=True,
+        )
+    )
+    assert round(bg["r"], 3) == 0.243 and round(bg["a"], 3) == 0.793
+    assert frame.loc[frame["model"] == "gamma_gamma", "selection_reason"].isna().all()
+    assert set(frame["clv_horizon_days"]) == {365}

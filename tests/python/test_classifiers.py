@@ -1,4 +1,5 @@
-"""Purchase/churn classifiers: out-of-time protocol, baselines, calibration, determinism."""
+"""Purchase/churn classifiers: rolling-origin protocol, the choice never below BG/NBD, reuse of
+fitted models by training fingerprint, BG/NBD per snapshot fitted once, metrics."""
 
 from __future__ import annotations
 
@@ -6,99 +7,288 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lifecycle.modelling.classifiers import FEATURES, train_and_score
-from lifecycle.modelling.evaluation import calibration_table, deciles, lift_top_decile, metrics
+from lifecycle.modelling import classifiers
+from lifecycle.modelling.classifiers import (
+    FITS,
+    SNAPSHOT_COLUMNS,
+    backtest,
+    choose_model,
+    fingerprint,
+    fit_or_reuse,
+    fit_snapshot_params,
+    fits_frame,
+    fold_plan,
+    score,
+    task_data,
+    training_filter,
+)
+from lifecycle.modelling.evaluation import (
+    calibration_rows,
+    deciles,
+    evaluation_rows,
+    fold_metrics,
+    lift_top_decile,
+    metrics,
+)
+
+MONTH_ENDS = pd.date_range("2025-07-31", periods=12, freq="ME")
 
 
-def synthetic_snapshots(n: int = 1500, snapshots: int = 4, seed: int = 5, signal: str = "engagement"):
-    """Customers with a latent propensity; the label depends on recency and (optionally) on an
-    engagement feature that BG/NBD cannot see, so a classifier has something to add."""
+def synthetic_snapshots(n: int = 1200, seed: int = 5, signal: str = "engagement") -> pd.DataFrame:
+    """Buyers at month-end snapshots (the last one scored, unlabelled) with a latent propensity;
+    the label depends on recency and frequency and (optionally) on engagement, which BG/NBD
+    cannot see, so a classifier has something to add."""
     rng = np.random.default_rng(seed)
     propensity = rng.normal(0, 1, n)
-    rows = []
-    for s in range(snapshots):
-        recency = rng.exponential(60, n)
+    frames = []
+    for s, date in enumerate(MONTH_ENDS):
+        t_days = rng.integers(30, 700, n)
+        frequency = rng.poisson(1.5, n)
+        recency_days = np.where(frequency > 0, (rng.random(n) * t_days).astype(int), 0)
+        days_since = t_days - recency_days
         engagement = np.clip(propensity + rng.normal(0, 0.5, n), -3, 3)
-        logit = -1.5 - recency / 60 + (1.5 * engagement if signal == "engagement" else 0)
+        logit = -1.0 - days_since / 150 + 0.6 * np.log1p(frequency)
+        if signal == "engagement":
+            logit = logit + 1.2 * engagement
         label = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(float)
-        frame = pd.DataFrame({f: 0.0 for f in FEATURES}, index=range(n))
-        frame["days_since_last_order"] = recency
-        frame["events_30d"] = engagement
-        frame["frequency"] = rng.poisson(2, n)
-        frame["recency_days"] = 10.0
-        frame["t_days"] = 100.0
-        frame["bgnbd_expected_purchases"] = np.exp(-recency / 60) * 0.5
-        frame["bgnbd_probability_no_purchase"] = np.exp(-frame["bgnbd_expected_purchases"])
-        frame["customer_key"] = [f"k{i:05d}" for i in range(n)]
-        frame["snapshot_date"] = pd.Timestamp("2026-01-31") + pd.DateOffset(months=s)
-        frame["is_scoring_snapshot"] = s == snapshots - 1
-        frame["purchased_within_horizon"] = np.where(s == snapshots - 1, np.nan, label)
-        rows.append(frame)
-    return pd.concat(rows, ignore_index=True)
+        frame = pd.DataFrame(
+            {
+                "customer_key": [f"{i:08x}{'0' * 24}" for i in range(n)],
+                "snapshot_date": date,
+                "days_since_last_order": days_since,
+                "orders_90d": (days_since < 90).astype(int),
+                "orders_prior_90d": 0,
+                "average_order_value": 50.0,
+                "discount_share": 0.0,
+                "events_30d": np.round(np.exp(engagement)),
+                "product_views_30d": 0,
+                "cart_adds_30d": 0,
+                "frequency": frequency,
+                "recency_days": recency_days,
+                "t_days": t_days,
+            }
+        )
+        last = s == len(MONTH_ENDS) - 1
+        frame["purchased_within_horizon"] = np.nan if last else label
+        frame["churned_within_horizon"] = np.nan if last else 1 - label
+        frame["is_scoring_snapshot"] = last
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
 
 
-def holdout_metrics(result, model: str) -> dict:
-    h = result.scores[(result.scores["role"] == "holdout") & (result.scores["model"] == model)]
-    return metrics(h["label"].to_numpy(), h["probability"].to_numpy())
-
-
-def test_classifier_beats_recency_and_is_calibrated():
-    result = train_and_score(synthetic_snapshots(), "purchased_within_horizon", "purchase")
-    assert result.chosen_model in ("logistic_regression", "gradient_boosting")
-    chosen = holdout_metrics(result, result.chosen_model)
-    assert chosen["roc_auc"] > holdout_metrics(result, "recency_baseline")["roc_auc"] + 0.05
-    assert chosen["roc_auc"] >= holdout_metrics(result, "bgnbd")["roc_auc"]
-    h = result.scores[(result.scores["role"] == "holdout") & (result.scores["model"] == result.chosen_model)]
-    table = calibration_table(
-        h["label"].to_numpy(), h["probability"].to_numpy(), h["customer_key"].to_numpy()
+def params_of(snapshots: pd.DataFrame) -> pd.DataFrame:
+    grouped = (
+        snapshots.groupby(["snapshot_date", "frequency", "recency_days", "t_days"], as_index=False)
+        .size()
+        .rename(columns={"size": "customers"})
     )
-    assert (table["mean_predicted"] - table["observed_rate"]).abs().max() < 0.08
+    return fit_snapshot_params(grouped)
 
 
-def test_never_worse_than_bgnbd_when_bgnbd_knows_best():
-    # the label depends only on recency, which the BG/NBD feature captures exactly
-    data = synthetic_snapshots(signal="none")
-    data["days_since_last_order"] = np.random.default_rng(0).permutation(
-        data["days_since_last_order"].to_numpy()
+def labelled(snapshots: pd.DataFrame, task: str = "purchase") -> pd.DataFrame:
+    label = classifiers.TASKS[task]
+    return snapshots.loc[snapshots[label].notna(), [*SNAPSHOT_COLUMNS, label]]
+
+
+@pytest.fixture(scope="module")
+def engaged():
+    snapshots = synthetic_snapshots()
+    params = params_of(snapshots)
+    data = task_data(labelled(snapshots), params, "purchase", 30)
+    return snapshots, params, data, backtest(data, "purchase", 30, 3, 42)
+
+
+def mean_auc(backtests: pd.DataFrame) -> pd.Series:
+    return fold_metrics(backtests).groupby("model")["roc_auc"].mean()
+
+
+def test_fold_plan_trains_only_on_snapshots_matured_by_the_holdout():
+    dates = np.array(MONTH_ENDS[:-1], dtype="datetime64[D]")
+    plan = fold_plan(dates, 90, 3)
+    assert [h for h, _ in plan] == list(dates[-3:])  # the latest three labelled snapshots
+    for holdout, train in plan:
+        assert train, holdout
+        assert all(d + np.timedelta64(90, "D") <= holdout for d in train), (holdout, train)
+        # and every snapshot matured by then is used
+        assert len(train) == sum(d + np.timedelta64(90, "D") <= holdout for d in dates)
+    # a 30-day horizon: the previous month end has matured by the next one only when that month
+    # has 30 or 31 days after it
+    short = fold_plan(np.array(["2026-01-31", "2026-02-28", "2026-03-31"], dtype="datetime64[D]"), 30, 3)
+    assert [(str(h), [str(d) for d in t]) for h, t in short] == [("2026-03-31", ["2026-01-31", "2026-02-28"])]
+
+
+def test_classifier_chosen_when_it_beats_bgnbd_and_recency_on_the_folds(engaged):
+    _, _, _, backtests = engaged
+    assert backtests["holdout_snapshot"].nunique() == 3
+    auc = mean_auc(backtests)
+    chosen, because = choose_model(backtests, "purchase")
+    assert chosen in ("logistic_regression", "gradient_boosting"), (auc, because)
+    assert auc[chosen] == auc.max()
+    assert auc[chosen] > auc["recency_baseline"] + 0.05
+    assert "mean ROC AUC over 3 fold(s)" in because
+
+
+def test_never_below_bgnbd_on_the_folds_when_bgnbd_knows_best():
+    # the label follows recency and frequency only, which the BG/NBD outputs summarize
+    snapshots = synthetic_snapshots(signal="none", seed=9)
+    data = task_data(labelled(snapshots), params_of(snapshots), "purchase", 30)
+    backtests = backtest(data, "purchase", 30, 3, 42)
+    auc = mean_auc(backtests)
+    chosen, _ = choose_model(backtests, "purchase")
+    assert auc[chosen] >= auc["bgnbd"]
+    assert chosen != "recency_baseline"
+
+
+def test_choice_excludes_models_below_bgnbd_even_with_a_better_log_loss():
+    rows = []
+    for holdout in ["2026-01-31", "2026-02-28"]:
+        y = np.array([1, 0, 1, 0, 0, 1])
+        for model, p in (
+            ("bgnbd", [0.9, 0.1, 0.8, 0.2, 0.3, 0.7]),  # ranks perfectly
+            ("logistic_regression", [0.6, 0.5, 0.6, 0.4, 0.6, 0.5]),  # worse ranking
+        ):
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "task": "purchase",
+                        "holdout_snapshot": pd.Timestamp(holdout),
+                        "model": model,
+                        "customer_key": list("abcdef"),
+                        "probability": p,
+                        "label": y,
+                    }
+                )
+            )
+    chosen, _ = choose_model(pd.concat(rows), "purchase")
+    assert chosen == "bgnbd"
+
+
+def test_a_second_build_on_the_same_training_data_reuses_and_changed_data_retrains(engaged):
+    snapshots, params, data, backtests = engaged
+    before = FITS.fits
+    first = fit_or_reuse(data, "purchase", 30, 3, 42, backtests, None)
+    assert first["model"] != "bgnbd" and FITS.fits == before + 1
+    previous = fits_frame([first])
+    # same training data: the stored row comes back, nothing is fitted
+    again = fit_or_reuse(data, "purchase", 30, 3, 42, backtests, previous)
+    assert FITS.fits == before + 1
+    assert again == {c: previous[c].iloc[0] for c in previous.columns}
+    # one label changed: another fingerprint, a new fit and a new model_version
+    changed = labelled(snapshots).copy()
+    changed.iloc[0, changed.columns.get_loc("purchased_within_horizon")] = (
+        1 - changed.iloc[0]["purchased_within_horizon"]
     )
-    data["events_30d"] = 0.0
-    result = train_and_score(data, "purchased_within_horizon", "purchase")
-    chosen = holdout_metrics(result, result.chosen_model)
-    assert chosen["roc_auc"] >= holdout_metrics(result, "bgnbd")["roc_auc"] - 1e-9
+    changed_data = task_data(changed, params, "purchase", 30)
+    retrained = fit_or_reuse(changed_data, "purchase", 30, 3, 42, backtests, previous)
+    assert FITS.fits == before + 2
+    assert retrained["model_version"] != first["model_version"]
+    # a new matured snapshot retrains too
+    fewer = labelled(snapshots)
+    fewer = fewer[fewer["snapshot_date"] < MONTH_ENDS[-2]]
+    assert (
+        fingerprint(task_data(fewer, params, "purchase", 30), "purchase", 30, 3, 42)
+        != first["training_fingerprint"]
+    )
+    # and so do other settings
+    assert fingerprint(data, "purchase", 60, 3, 42) != first["training_fingerprint"]
 
 
-def test_holdout_is_the_latest_labelled_snapshot_and_scoring_is_the_as_of_one():
-    data = synthetic_snapshots(n=500)
-    result = train_and_score(data, "purchased_within_horizon", "purchase")
-    labelled = sorted(data.loc[data["purchased_within_horizon"].notna(), "snapshot_date"].unique())
-    holdout = result.scores[result.scores["role"] == "holdout"]
-    assert set(holdout["snapshot_date"]) == {labelled[-1]}
-    score = result.scores[result.scores["role"] == "score"]
-    assert set(score["snapshot_date"]) == {data["snapshot_date"].max()}
-    assert score["customer_key"].is_unique and len(score) == 500
-    assert set(score["decile"]) == set(range(1, 11))
+def test_a_stored_fit_scores_like_the_fitted_model(engaged):
+    snapshots, params, data, backtests = engaged
+    row = fit_or_reuse(data, "purchase", 30, 3, 42, backtests, None)
+    stored = fits_frame([row]).to_dict("records")[0]
+    scoring = task_data(snapshots[snapshots["is_scoring_snapshot"]], params, "purchase", 30, label=False)
+    model = classifiers.fit_model(row["model"], data, "purchase", 42)
+    np.testing.assert_allclose(score(scoring, stored), classifiers.predict(row["model"], model, scoring))
+    assert len(scoring) == 1200 and set(deciles(score(scoring, stored), scoring.keys)) == set(range(1, 11))
 
 
-def test_churn_bgnbd_score_is_probability_of_no_purchase():
-    data = synthetic_snapshots(n=400, snapshots=2)
-    data["churned_within_horizon"] = 1 - data["purchased_within_horizon"]
-    data.loc[data["is_scoring_snapshot"], "churned_within_horizon"] = np.nan
-    # one labelled snapshot only: no holdout, the uncalibrated BG/NBD score is shipped
-    data = data[(data["snapshot_date"] == data["snapshot_date"].max())]
-    result = train_and_score(data, "churned_within_horizon", "churn")
-    score = result.scores[result.scores["role"] == "score"]
-    expected = data["bgnbd_probability_no_purchase"].to_numpy()
-    np.testing.assert_allclose(score["probability"].to_numpy(), expected)
+def test_without_a_fold_the_churn_score_is_bgnbds_probability_of_no_purchase():
+    snapshots = synthetic_snapshots(n=400)
+    snapshots = snapshots[snapshots["snapshot_date"] >= MONTH_ENDS[-2]]  # one labelled snapshot
+    params = params_of(snapshots)
+    data = task_data(labelled(snapshots, "churn"), params, "churn", 90)
+    backtests = backtest(data, "churn", 90, 3, 42)
+    assert backtests.empty
+    row = fit_or_reuse(data, "churn", 90, 3, 42, backtests, None)
+    assert row["model"] == "bgnbd" and row["payload"] is None
+    scoring = task_data(snapshots[snapshots["is_scoring_snapshot"]], params, "churn", 90, label=False)
+    np.testing.assert_allclose(score(scoring, row), scoring.bgnbd_probability)
+    assert (scoring.bgnbd_probability > 0.5).mean() > 0.5  # mostly no purchase within 90 days
 
 
-def test_deterministic_with_a_version_that_changes_with_the_data():
-    data = synthetic_snapshots(n=800)
-    a = train_and_score(data, "purchased_within_horizon", "purchase")
-    b = train_and_score(data, "purchased_within_horizon", "purchase")
-    pd.testing.assert_frame_equal(a.scores, b.scores)
-    assert a.model_version == b.model_version
-    c = train_and_score(data.iloc[10:], "purchased_within_horizon", "purchase")
-    assert c.model_version != a.model_version
+def test_backtests_are_deterministic(engaged):
+    _, _, data, backtests = engaged
+    pd.testing.assert_frame_equal(backtest(data, "purchase", 30, 3, 42), backtests)
+
+
+def test_features_do_not_depend_on_row_order(engaged):
+    snapshots, params, data, _ = engaged
+    shuffled = labelled(snapshots).sample(frac=1, random_state=3)
+    again = task_data(shuffled, params, "purchase", 30)
+    np.testing.assert_array_equal(again.X, data.X)
+    np.testing.assert_array_equal(again.keys, data.keys)
+
+
+def test_snapshot_bgnbd_fits_are_reused_when_the_snapshot_is_unchanged(monkeypatch):
+    snapshots = synthetic_snapshots(n=300)
+    grouped = (
+        snapshots.groupby(["snapshot_date", "frequency", "recency_days", "t_days"], as_index=False)
+        .size()
+        .rename(columns={"size": "customers"})
+    )
+    calls = []
+    real = classifiers.fit_bgnbd_grouped
+    monkeypatch.setattr(classifiers, "fit_bgnbd_grouped", lambda g: calls.append(1) or real(g))
+    first = fit_snapshot_params(grouped)
+    assert len(calls) == 12 and first["converged"].all()
+    # the next build: the same month ends, the scoring snapshot changed
+    changed = grouped.copy()
+    last = changed["snapshot_date"] == changed["snapshot_date"].max()
+    changed.loc[last, "customers"] += 1
+    second = fit_snapshot_params(changed, first)
+    assert len(calls) == 13  # one refit
+    pd.testing.assert_frame_equal(second.iloc[:-1], first.iloc[:-1])
+
+
+def test_training_filter_samples_whole_buyers_to_about_the_cap():
+    assert training_filter("purchase", 1000) == "purchased_within_horizon is not null"
+    condition = training_filter("churn", 4 * classifiers.MAX_TRAINING_ROWS)
+    assert condition == "churned_within_horizon is not null and substr(customer_key, 1, 8) < '40000000'"
+
+
+def test_evaluation_rows_per_fold_model_and_metric_with_the_chosen_role(engaged):
+    _, _, data, backtests = engaged
+    fits = fits_frame([fit_or_reuse(data, "purchase", 30, 3, 42, backtests, None)])
+    rows = evaluation_rows(backtests.assign(training_fingerprint="x"), fits)
+    assert rows.groupby(["model", "metric"]).size().eq(3).all()
+    assert set(rows.loc[rows["model_role"] == "chosen", "model"]) == {fits["model"].iloc[0]}
+    assert rows["is_latest_fold"].sum() == len(rows) / 3
+    assert set(rows["fold_number"]) == {1, 2, 3} and set(rows["horizon_days"]) == {30}
+    ratio = rows[(rows["metric"] == "calibration_ratio") & (rows["model"] == "bgnbd")]["value"]
+    assert ratio.between(0.3, 3).all()
+    calibration = calibration_rows(backtests, fits)
+    assert list(calibration["decile"]) == list(range(1, 11))
+    assert calibration["holdout_snapshot"].nunique() == 1
+    assert calibration["holdout_snapshot"].iloc[0] == backtests["holdout_snapshot"].max()
+
+
+def test_fold_metrics_calibration_ratio_by_hand():
+    backtests = pd.DataFrame(
+        {
+            "task": "purchase",
+            "holdout_snapshot": pd.Timestamp("2026-01-31"),
+            "model": "m",
+            "customer_key": list("abcd"),
+            "probability": [0.5, 0.3, 0.1, 0.1],
+            "label": [1, 0, 0, 0],
+        }
+    )
+    row = fold_metrics(backtests).iloc[0]
+    assert row["mean_predicted"] == pytest.approx(0.25)
+    assert row["positive_rate"] == pytest.approx(0.25)
+    assert row["calibration_ratio"] == pytest.approx(1.0)
+    assert row["roc_auc"] == pytest.approx(1.0)
 
 
 def test_metric_helpers():
@@ -106,5 +296,7 @@ def test_metric_helpers():
     p = np.array([0.9, 0.8, 0.7, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1])
     assert lift_top_decile(y, p) == pytest.approx(1 / 0.2)
     assert list(deciles(np.arange(10.0), np.array(list("abcdefghij")))) == list(range(10, 0, -1))
+    # ties broken by key
+    assert list(deciles(np.array([0.5, 0.5]), np.array(["b", "a"]))) == [6, 1]
     m = metrics(y, p)
     assert m["roc_auc"] == pytest.approx(0.9375) and 0 < m["brier"] < 0.25

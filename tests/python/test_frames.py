@@ -82,3 +82,104 @@ def test_an_older_pyspark_frame_without_to_arrow_uses_to_pandas(con):
 def test_anything_else_is_refused_with_its_type():
     with pytest.raises(TypeError, match="builtins.list"):
         to_pandas([1, 2, 3])
+
+
+# --- narrow reads -------------------------------------------------------------------------------
+
+from lifecycle.modelling.frames import count_rows, grouped_counts, previous_table, read_arrow  # noqa: E402
+
+ROWS = "select * from (values ('a', 1, 2.5), ('b', 1, 3.5), ('c', 2, 3.5), ('d', null, 1.0)) as t(k, g, v)"
+
+
+class SparkLikeRelation:
+    """What the narrow readers need of a pyspark DataFrame, backed by DuckDB SQL."""
+
+    def __init__(self, con, sql: str) -> None:
+        self.con, self.sql = con, sql
+
+    def filter(self, condition: str) -> SparkLikeRelation:
+        return SparkLikeRelation(self.con, f"select * from ({self.sql}) where {condition}")
+
+    def select(self, *columns: str) -> SparkLikeRelation:
+        return SparkLikeRelation(self.con, f"select {', '.join(columns)} from ({self.sql})")
+
+    def count(self) -> int:
+        return self.con.sql(f"select count(*) from ({self.sql})").fetchall()[0][0]
+
+    def groupBy(self, *columns: str) -> SparkLikeGrouped:  # noqa: N802 (pyspark's name)
+        return SparkLikeGrouped(self, columns)
+
+    def withColumnRenamed(self, old: str, new: str) -> SparkLikeRelation:  # noqa: N802
+        return SparkLikeRelation(self.con, f"select * rename ({old} as {new}) from ({self.sql})")
+
+    def toArrow(self) -> pa.Table:  # noqa: N802
+        return self.con.sql(self.sql).to_arrow_table()
+
+
+class SparkLikeGrouped:
+    def __init__(self, relation: SparkLikeRelation, columns) -> None:
+        self.relation, self.columns = relation, columns
+
+    def count(self) -> SparkLikeRelation:
+        names = ", ".join(self.columns)
+        return SparkLikeRelation(
+            self.relation.con,
+            f'select {names}, count(*) as "count" from ({self.relation.sql}) group by {names}',
+        )
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "spark"])
+def test_narrow_reads_filter_and_project_in_the_engine(con, engine):
+    relation = con.sql(ROWS) if engine == "duckdb" else SparkLikeRelation(con, ROWS)
+    table = read_arrow(relation, ["k", "v"], "g = 1")
+    assert table.column_names == ["k", "v"]
+    assert sorted(table.column("k").to_pylist()) == ["a", "b"]
+    assert count_rows(relation, "v > 2") == 3
+    assert count_rows(relation) == 4
+    grouped = grouped_counts(relation, ["g", "v"]).sort_values(["g", "v"], na_position="last")
+    assert grouped["customers"].tolist() == [1, 1, 1, 1]
+    assert len(grouped_counts(relation, ["v"])) == 3
+
+
+def test_previous_table_reads_this_model_s_last_rows_or_none(tmp_path):
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    try:
+
+        class This:
+            def __repr__(self) -> str:
+                return '"w"."main"."fits"'
+
+        class Dbt:
+            this = This()
+
+        assert previous_table(Dbt(), con) is None  # first build
+        con.execute(
+            "create table fits as select 'purchase' as task, 'abc' as training_fingerprint"
+        ).fetchall()
+        table = previous_table(Dbt(), con)
+        assert table.to_pylist() == [{"task": "purchase", "training_fingerprint": "abc"}]
+    finally:
+        con.close()
+
+
+def test_previous_table_on_spark_asks_the_catalog():
+    class Catalog:
+        def __init__(self, exists: bool) -> None:
+            self.exists = exists
+
+        def tableExists(self, name: str) -> bool:  # noqa: N802 (pyspark's name)
+            assert name == "intermediate.fits"
+            return self.exists
+
+    class Session:
+        def __init__(self, exists: bool) -> None:
+            self.catalog = Catalog(exists)
+
+        def table(self, name: str):
+            return SparkLikeFrame(pa.table({"task": ["churn"]}), "UTC")
+
+    class Dbt:
+        this = "intermediate.fits"
+
+    assert previous_table(Dbt(), Session(False)) is None
+    assert previous_table(Dbt(), Session(True)).column("task").to_pylist() == ["churn"]

@@ -146,11 +146,12 @@ def build(tmp_path_factory) -> Callable[[Path, list[str]], None]:
     project again (about 15 s) whenever its profile changes, and the warehouse path is in it."""
     work = tmp_path_factory.mktemp("work") / "warehouse.duckdb"
 
-    def run(db: Path, args: list[str]) -> None:
+    def run(db: Path, args: list[str], extra_vars: str = "") -> None:
         shutil.move(db, work)
+        vars_ = VARS if not extra_vars else ["--vars", VARS[1].rstrip("}") + ", " + extra_vars + "}"]
         try:
             # a caller passing its own --vars passes all of them (dbt reads only one --vars)
-            full_args = args if "--vars" in args else [*args, *VARS]
+            full_args = args if "--vars" in args else [*args, *vars_]
             assert run_dbt(full_args, database=work) == 0, f"dbt {' '.join(args)} failed"
         finally:
             shutil.move(work, db)
@@ -388,3 +389,61 @@ def test_unrelated_new_customers_leave_every_existing_customer_key_unchanged(
     new_customer_nodes = sum(node.startswith("customer_id:new-") for node in after)
     assert new_customer_nodes > new_customers / 2, "the new customers did not reach the graph"
     assert query(after_db, "select count(*) from intermediate.int_persons")[0][0] > persons_before
+
+
+PREDICTIVE = [
+    "int_as_of_date",
+    "int_customer_snapshot_features",
+    "int_customer_feature_snapshots",
+    "int_snapshot_bgnbd_params",
+    "int_classifier_backtests",
+    "int_classifier_fits",
+    "int_classifier_scores",
+]
+
+
+def _table(db: Path, name: str, columns: str = "*") -> list[tuple]:
+    return query(db, f"select {columns} from intermediate.{name} order by all")
+
+
+def test_feature_snapshots_follow_a_moving_as_of_date_like_a_full_refresh(
+    incremental_warehouse, build, tmp_path
+):
+    """Daily builds move as_of_date: the month-end snapshots stay, the scoring snapshot moves, a
+    new month end appears. Built incrementally day after day (first back in time, which rebuilds
+    every row whose stored signature is missing), the feature snapshots and everything the
+    classifiers derive equal a full refresh at each date; a day that matures no new snapshot
+    reuses the fitted models (same model_version, no retraining), one that does retrains."""
+    latest = query(incremental_warehouse, "select as_of_date from intermediate.int_as_of_date")[0][0]
+    # the 10th and 11th of a month (no month end + 30 or + 90 days falls between them), then a
+    # date after the next month end
+    day_10 = (latest.replace(day=1) - dt.timedelta(days=40)).replace(day=10)
+    dates = [day_10, day_10 + dt.timedelta(days=1), day_10 + dt.timedelta(days=32)]
+    moving = tmp_path / "moving.duckdb"
+    shutil.copy(incremental_warehouse, moving)
+    versions = []
+    for as_of in dates:
+        vars_ = f"as_of_date: '{as_of.isoformat()}'"
+        build(moving, ["build", "--select", *PREDICTIVE, *NO_TESTS], vars_)
+        fresh = tmp_path / f"fresh_{as_of}.duckdb"
+        shutil.copy(incremental_warehouse, fresh)
+        build(fresh, ["build", "--full-refresh", "--select", *PREDICTIVE, *NO_TESTS], vars_)
+        assert query(moving, "select as_of_date from intermediate.int_as_of_date") == [(as_of,)]
+        for name in ("int_customer_snapshot_features", "int_snapshot_bgnbd_params", "int_classifier_scores"):
+            assert _table(moving, name) == _table(fresh, name), (as_of, name)
+        backtests = "task, holdout_snapshot, model, customer_key, probability, label"
+        assert _table(moving, "int_classifier_backtests", backtests) == _table(
+            fresh, "int_classifier_backtests", backtests
+        ), as_of
+        snapshot_dates = {
+            d
+            for (d,) in query(
+                moving, "select distinct snapshot_date from intermediate.int_customer_snapshot_features"
+            )
+        }
+        assert as_of in snapshot_dates and len(snapshot_dates) == 7  # 6 month ends (VARS) + as_of_date
+        versions.append(
+            dict(query(moving, "select task, model_version from intermediate.int_classifier_fits"))
+        )
+    assert versions[1] == versions[0], "one day later, nothing new matured: the fits are reused"
+    assert versions[2] != versions[1], "a month later new snapshots matured: the models retrain"

@@ -243,7 +243,7 @@ def test_funnel_action_counts_the_month_s_buyers(built_warehouse):
 
 def _feature_snapshots(db: Path, horizon_days: int) -> pd.DataFrame:
     """Every feature snapshot of a warehouse with the BG/NBD features the Python models add
-    (each snapshot fitted on its own rows, as int_purchase_model_scores does)."""
+    (each snapshot fitted on its own rows, as int_snapshot_bgnbd_params does)."""
     con = duckdb.connect(str(db), read_only=True)
     try:
         frame = con.execute(

@@ -179,9 +179,8 @@ final as (
         clv.predicted_clv,
         coalesce(order_summary.historic_clv, 0) + coalesce(clv.predicted_clv, 0) as total_clv,
         clv.clv_tier,
-        case when order_summary.avg_days_between_orders is not null
-            then cast({{ dbt.dateadd('day', 'cast(round(order_summary.avg_days_between_orders, 0) as ' ~ dbt.type_int() ~ ')', 'order_summary.last_order_at') }} as date)
-        end as expected_next_order_date,
+        -- forward-looking: never before as_of_date (clv_predictions)
+        clv.expected_next_order_date,
         churn.churn_probability,
         churn.churn_decile,
         -- the churn model's view beside the rule-based stage (DECISIONLOG "Predicted churn risk")

@@ -1,30 +1,21 @@
-{#- Calibration of every model and baseline on the holdout snapshot: mean predicted probability
+{#- Calibration of every model and baseline on the latest backtest fold: mean predicted probability
     vs observed rate per decile of predicted probability (1 = highest). Deciles as
     lifecycle.modelling.evaluation.deciles: rank by probability descending, ties by customer_key,
     decile = floor((rank - 1) * 10 / customers) + 1, so the chosen model's rows equal
     model_calibration's (a data test holds them equal). -#}
 with
 
-purchase_scores as (
-    select
-        'purchase' as task,
-        model,
-        customer_key,
-        probability,
-        label
-    from {{ ref('int_purchase_model_scores') }}
-    where role = 'holdout'
+backtests as (
+    select * from {{ ref('int_classifier_backtests') }}
 ),
 
-churn_scores as (
+-- the latest fold of each task: the newest matured snapshot, the one model_calibration shows
+latest_folds as (
     select
-        'churn' as task,
-        model,
-        customer_key,
-        probability,
-        label
-    from {{ ref('int_churn_model_scores') }}
-    where role = 'holdout'
+        task,
+        max(holdout_snapshot) as holdout_snapshot
+    from backtests
+    group by task
 ),
 
 model_roles as (
@@ -36,9 +27,16 @@ model_roles as (
 ),
 
 scores as (
-    select * from purchase_scores
-    union all
-    select * from churn_scores
+    select
+        backtests.task,
+        backtests.model,
+        backtests.customer_key,
+        backtests.probability,
+        backtests.label
+    from backtests
+    inner join latest_folds
+        on backtests.task = latest_folds.task
+        and backtests.holdout_snapshot = latest_folds.holdout_snapshot
 ),
 
 ranked as (

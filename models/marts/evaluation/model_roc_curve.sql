@@ -1,5 +1,5 @@
-{#- ROC curve of every model and baseline on the holdout snapshot (role 'holdout' of
-    int_*_model_scores): at each distinct score threshold, the share of negatives and of
+{#- ROC curve of every model and baseline on the latest backtest fold
+    (int_classifier_backtests): at each distinct score threshold, the share of negatives and of
     positives scored at or above it. Thinned to the last point of each cell of a
     roc_curve_resolution x roc_curve_resolution grid, so the table stays small at any holdout
     size; the path leaves no cell it has entered, so straight lines between the kept points
@@ -9,24 +9,17 @@
 
 with
 
-purchase_scores as (
-    select
-        'purchase' as task,
-        model,
-        probability,
-        label
-    from {{ ref('int_purchase_model_scores') }}
-    where role = 'holdout'
+backtests as (
+    select * from {{ ref('int_classifier_backtests') }}
 ),
 
-churn_scores as (
+-- the latest fold of each task: the newest matured snapshot, the one model_calibration shows
+latest_folds as (
     select
-        'churn' as task,
-        model,
-        probability,
-        label
-    from {{ ref('int_churn_model_scores') }}
-    where role = 'holdout'
+        task,
+        max(holdout_snapshot) as holdout_snapshot
+    from backtests
+    group by task
 ),
 
 model_roles as (
@@ -38,9 +31,15 @@ model_roles as (
 ),
 
 scores as (
-    select * from purchase_scores
-    union all
-    select * from churn_scores
+    select
+        backtests.task,
+        backtests.model,
+        backtests.probability,
+        backtests.label
+    from backtests
+    inner join latest_folds
+        on backtests.task = latest_folds.task
+        and backtests.holdout_snapshot = latest_folds.holdout_snapshot
 ),
 
 thresholds as (

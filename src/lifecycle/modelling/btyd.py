@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from lifetimes import BetaGeoFitter, GammaGammaFitter
+from lifetimes import BetaGeoFitter, GammaGammaFitter, ModifiedBetaGeoFitter
 
 PENALIZER_LADDER = (0.0, 0.001, 0.01, 0.1)
 DAYS_PER_UNIT = {"day": 1.0, "week": 7.0}
@@ -81,10 +81,21 @@ def fit_bgnbd(summary: pd.DataFrame, penalizer_coef: float = 0.0) -> Fit:
         .size()
         .rename(columns={"size": "weight"})
     )
+    return fit_bgnbd_grouped(grouped, penalizer_coef)
+
+
+def fit_bgnbd_grouped(grouped: pd.DataFrame, penalizer_coef: float = 0.0, model: str = "bgnbd") -> Fit:
+    """BG/NBD (or MBG/NBD, model="mbgnbd") on distinct (frequency, recency, T) rows with a
+    `weight` column (customers per row), as a warehouse can hand them over already grouped."""
+    name = {"bgnbd": "BG/NBD", "mbgnbd": "MBG/NBD"}[model]
+    if grouped.empty or (grouped["frequency"] > 0).sum() == 0:
+        raise ClvFitError(f"no repeat buyers: {name} cannot be identified")
+    # a fixed row order: the log-likelihood is a float sum, so the optimum's last bits follow it
+    grouped = grouped.sort_values(["frequency", "recency", "T"], kind="stable").reset_index(drop=True)
     ladder = [penalizer_coef] + [p for p in PENALIZER_LADDER if p > penalizer_coef]
     errors = []
     for coef in ladder:
-        fitter = BetaGeoFitter(penalizer_coef=coef)
+        fitter = (ModifiedBetaGeoFitter if model == "mbgnbd" else BetaGeoFitter)(penalizer_coef=coef)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -95,16 +106,29 @@ def fit_bgnbd(summary: pd.DataFrame, penalizer_coef: float = 0.0) -> Fit:
         params = {k: float(v) for k, v in fitter.params_.items()}
         if all(np.isfinite(v) and v > 0 for v in params.values()):
             return Fit(
-                model="bgnbd",
+                model=model,
                 params=params,
-                n_customers=int(len(summary)),
+                n_customers=int(grouped["weight"].sum()),
                 log_likelihood=float(-fitter._negative_log_likelihood_ * grouped["weight"].sum()),
                 penalizer_coef=coef,
                 converged=True,
                 diagnostics={"distinct_rows": int(len(grouped)), "failed_penalizers": errors},
             )
         errors.append(f"penalizer {coef}: non-finite parameters {params}")
-    raise ClvFitError("BG/NBD fit failed: " + "; ".join(errors))
+    raise ClvFitError(f"{name} fit failed: " + "; ".join(errors))
+
+
+def fit_mbgnbd(summary: pd.DataFrame, penalizer_coef: float = 0.0) -> Fit:
+    """MBG/NBD (Batislam et al.: a buyer may also drop out right after the first purchase), on
+    distinct rows as fit_bgnbd. Its P(alive) of a one-time buyer falls as time passes since the
+    purchase; BG/NBD's is 1 for every one-time buyer."""
+    validate_summary(summary)
+    grouped = (
+        summary.groupby(["frequency", "recency", "T"], as_index=False)
+        .size()
+        .rename(columns={"size": "weight"})
+    )
+    return fit_bgnbd_grouped(grouped, penalizer_coef, model="mbgnbd")
 
 
 def fit_gamma_gamma(summary: pd.DataFrame, penalizer_coef: float = 0.0) -> Fit:
@@ -151,7 +175,8 @@ def fit_gamma_gamma(summary: pd.DataFrame, penalizer_coef: float = 0.0) -> Fit:
 
 
 def _bgnbd(fit: Fit) -> BetaGeoFitter:
-    fitter = BetaGeoFitter()
+    """The lifetimes fitter of a BG/NBD or MBG/NBD fit (same parameters, r, alpha, a, b)."""
+    fitter = ModifiedBetaGeoFitter() if fit.model == "mbgnbd" else BetaGeoFitter()
     fitter.params_ = pd.Series(fit.params)[["r", "alpha", "a", "b"]]
     return fitter
 
@@ -196,6 +221,84 @@ def probability_of_no_purchase(
     return (1 - alive) + alive * ((alpha + big_t) / (alpha + big_t + t)) ** (r + x)
 
 
+def days_to_next_order(
+    summary: pd.DataFrame, fit: Fit, horizon_days: float, time_unit: str = "day"
+) -> np.ndarray:
+    """Days from as_of until the next order is as likely as not, given the buyer is alive: the
+    median of the waiting time. Alive, the purchase rate's posterior is Gamma(r + x, alpha + T),
+    so P(no order within t | alive) = ((alpha + T) / (alpha + T + t)) ** (r + x) (the same under
+    BG/NBD and MBG/NBD), which is 1/2 at t = (alpha + T) (2 ** (1 / (r + x)) - 1). Never negative
+    (it looks forward from as_of); NaN when it lies beyond `horizon_days` (the model expects no
+    order within the CLV horizon). The mean waiting time would be infinite for r + x <= 1."""
+    r, alpha = fit.params["r"], fit.params["alpha"]
+    x = summary["frequency"].to_numpy(dtype=float)
+    big_t = summary["T"].to_numpy(dtype=float)
+    days = (alpha + big_t) * (2.0 ** (1.0 / (r + x)) - 1.0) * DAYS_PER_UNIT[time_unit]
+    return np.where(days <= horizon_days, days, np.nan)
+
+
+def holdout_comparison(
+    calibration: pd.DataFrame, holdout_days: float, time_unit: str = "day"
+) -> dict[str, dict[str, float]]:
+    """BG/NBD and MBG/NBD fitted on a calibration period (frequency, recency, T at its end) and
+    judged on what followed (`holdout_purchases` in the next `holdout_days`): per model the
+    calibration log-likelihood, the holdout purchases expected and observed in total, and the
+    mean absolute error per buyer. A model that cannot be fitted is left out."""
+    t = holdout_days / DAYS_PER_UNIT[time_unit]
+    # a fixed row order: the error is a float sum, and SQL hands rows over in no fixed order
+    calibration = calibration.sort_values("customer_key", kind="stable").reset_index(drop=True)
+    calibration = calibration.assign(monetary_value=0.0)  # not used by either count model
+    observed = calibration["holdout_purchases"].to_numpy(dtype=float)
+    result = {}
+    for model, fit_function in (("bgnbd", fit_bgnbd), ("mbgnbd", fit_mbgnbd)):
+        try:
+            fit = fit_function(calibration)
+        except ClvFitError:
+            continue
+        with np.errstate(all="ignore"):
+            expected = np.asarray(
+                _bgnbd(fit).conditional_expected_number_of_purchases_up_to_time(
+                    t, calibration["frequency"], calibration["recency"], calibration["T"]
+                ),
+                dtype=float,
+            )
+        expected = np.where(np.isfinite(expected), expected, 0.0)
+        result[model] = {
+            "calibration_log_likelihood": fit.log_likelihood,
+            "holdout_expected_purchases": float(expected.sum()),
+            "holdout_observed_purchases": float(observed.sum()),
+            "holdout_mean_absolute_error": float(np.abs(expected - observed).mean()),
+        }
+    return result
+
+
+# MBG/NBD gives P(alive) unless BG/NBD predicts the holdout clearly better (by this share of MBG/NBD's
+# mean absolute error): BG/NBD's P(alive) is 1 for every one-time buyer, which ranks them wrongly.
+ALIVE_MODEL_MARGIN = 0.05
+
+
+def choose_alive_model(comparison: dict[str, dict[str, float]]) -> tuple[str, str]:
+    """The model whose P(alive) is published, and why (see ALIVE_MODEL_MARGIN)."""
+    if "bgnbd" not in comparison:
+        return (
+            "mbgnbd",
+            "no out-of-time comparison (BG/NBD could not be fitted on the calibration period): the default",
+        )
+    if "mbgnbd" not in comparison:
+        return "bgnbd", "MBG/NBD could not be fitted on the calibration period"
+    mbg = comparison["mbgnbd"]["holdout_mean_absolute_error"]
+    bg = comparison["bgnbd"]["holdout_mean_absolute_error"]
+    if bg < mbg * (1 - ALIVE_MODEL_MARGIN):
+        return "bgnbd", (
+            f"BG/NBD predicted the holdout purchases better (mean absolute error {bg:.4f} vs "
+            f"MBG/NBD {mbg:.4f}, more than {ALIVE_MODEL_MARGIN:.0%} lower)"
+        )
+    return "mbgnbd", (
+        f"MBG/NBD predicted the holdout purchases as well or better (mean absolute error {mbg:.4f} vs "
+        f"BG/NBD {bg:.4f}) and its P(alive) falls with time since a single purchase (BG/NBD's is 1)"
+    )
+
+
 def predict_clv(
     summary: pd.DataFrame,
     bgnbd: Fit,
@@ -205,15 +308,20 @@ def predict_clv(
     discount_rate_annual: float = 0.10,
     time_unit: str = "day",
     horizons: tuple[int, ...] = (30, 90, 365),
+    alive: Fit | None = None,
 ) -> pd.DataFrame:
-    """One row per customer: P(alive), expected purchases per horizon, expected order value,
-    discounted predicted CLV over `horizon_days`, and the Amperity CLV tier."""
+    """One row per customer: P(alive) (from `alive`, default `bgnbd`), days to the next order
+    given alive (days_to_next_order, same model), expected purchases per horizon, expected order
+    value, discounted predicted CLV over `horizon_days` (BG/NBD and Gamma-Gamma), and the
+    Amperity CLV tier."""
     validate_summary(summary)
-    bg = _bgnbd(bgnbd)
+    alive = alive or bgnbd
     out = pd.DataFrame({"customer_key": summary["customer_key"].to_numpy()})
     out["probability_alive"] = np.asarray(
-        bg.conditional_probability_alive(summary["frequency"], summary["recency"], summary["T"]), dtype=float
+        _bgnbd(alive).conditional_probability_alive(summary["frequency"], summary["recency"], summary["T"]),
+        dtype=float,
     )
+    out["days_to_next_order"] = days_to_next_order(summary, alive, horizon_days, time_unit)
     for days in horizons:
         out[f"expected_purchases_{days}d"] = expected_purchases(summary, bgnbd, days, time_unit)
     gg = _gamma_gamma(gamma_gamma)
@@ -257,9 +365,45 @@ def clv_tiers(keys: pd.Series, clv: pd.Series) -> np.ndarray:
     return result
 
 
-def model_params_frame(fits: list[Fit], time_unit: str) -> pd.DataFrame:
+PARAMS_COLUMNS = [
+    "model",
+    "parameter",
+    "value",
+    "time_unit",
+    "n_customers",
+    "log_likelihood",
+    "penalizer_coef",
+    "converged",
+    "fit_message",
+    "is_alive_model",
+    "selection_reason",
+    "calibration_log_likelihood",
+    "holdout_expected_purchases",
+    "holdout_observed_purchases",
+    "holdout_mean_absolute_error",
+    "holdout_days",
+    "clv_horizon_days",
+]
+
+
+def model_params_frame(
+    fits: list[Fit],
+    time_unit: str,
+    *,
+    alive_model: str = "bgnbd",
+    selection_reason: str | None = None,
+    comparison: dict[str, dict[str, float]] | None = None,
+    holdout_days: int | None = None,
+    clv_horizon_days: int | None = None,
+) -> pd.DataFrame:
+    """clv_model_params: one row per model x parameter, with the fit diagnostics and, for BG/NBD
+    and MBG/NBD, their out-of-time comparison (holdout_comparison) and which of them gives
+    P(alive) (is_alive_model) and why."""
+    comparison = comparison or {}
     rows = []
     for fit in fits:
+        check = comparison.get(fit.model, {})
+        counts = fit.model in ("bgnbd", "mbgnbd")
         for name, value in fit.params.items():
             rows.append(
                 {
@@ -272,15 +416,29 @@ def model_params_frame(fits: list[Fit], time_unit: str) -> pd.DataFrame:
                     "penalizer_coef": fit.penalizer_coef,
                     "converged": fit.converged,
                     "fit_message": fit.message,
+                    "is_alive_model": fit.model == alive_model,
+                    "selection_reason": selection_reason if counts else None,
+                    "calibration_log_likelihood": check.get("calibration_log_likelihood", np.nan),
+                    "holdout_expected_purchases": check.get("holdout_expected_purchases", np.nan),
+                    "holdout_observed_purchases": check.get("holdout_observed_purchases", np.nan),
+                    "holdout_mean_absolute_error": check.get("holdout_mean_absolute_error", np.nan),
+                    "holdout_days": holdout_days if counts else None,
+                    "clv_horizon_days": clv_horizon_days,
                 }
             )
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows, columns=PARAMS_COLUMNS)
+    for column in ("model", "parameter", "time_unit", "fit_message", "selection_reason"):
+        frame[column] = frame[column].astype("string")
+    for column in ("holdout_days", "clv_horizon_days"):
+        frame[column] = frame[column].astype("Int64")
+    frame["is_alive_model"] = frame["is_alive_model"].astype(bool)
+    return frame
 
 
 def failed_fit(model: str, error: Exception, n_customers: int) -> Fit:
     """A placeholder for a model that could not be fitted: parameters null, reason recorded.
     Lets a shop with too little history (an orders-only export, a new store) still build."""
-    names = ("r", "alpha", "a", "b") if model == "bgnbd" else ("p", "q", "v")
+    names = ("r", "alpha", "a", "b") if model in ("bgnbd", "mbgnbd") else ("p", "q", "v")
     return Fit(
         model=model,
         params={n: float("nan") for n in names},

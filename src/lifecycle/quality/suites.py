@@ -389,7 +389,7 @@ def churn_predictions(f: Facts) -> list:
 
 @suite("marts.model_evaluation")
 def model_evaluation(f: Facts) -> list:
-    bounded = Col("metric").is_in(["roc_auc", "pr_auc", "brier", "positive_rate"])
+    bounded = Col("metric").is_in(["roc_auc", "pr_auc", "brier", "positive_rate", "mean_predicted"])
     chosen_auc = (Col("metric") == "roc_auc") & (Col("model_role") == "chosen")
     return [
         *between("value", low=0, high=1, why="AUCs, Brier score and rates lie in [0, 1]", where=bounded),
@@ -400,6 +400,15 @@ def model_evaluation(f: Facts) -> list:
             why="the chosen model ranks better than chance (0.5); below, it is broken",
             where=chosen_auc,
         ),
+    ]
+
+
+@suite("marts.model_selection")
+def model_selection(f: Facts) -> list:
+    # key and accepted values are dbt's (contract and tests)
+    return [
+        *probability("mean_roc_auc", "min_roc_auc", "latest_roc_auc"),
+        *non_negative("folds", "sd_roc_auc", "mean_calibration_ratio", "latest_calibration_ratio"),
     ]
 
 

@@ -144,6 +144,7 @@ def gather_facts(con: duckdb.DuckDBPyConnection) -> Facts:
         rates = con.execute(
             "select task, value, holdout_customers from marts.model_evaluation"
             " where metric = 'positive_rate' and model_role = 'chosen' and value is not null"
+            " and is_latest_fold"
         ).fetchall()
         values["observed_rates"] = {task: (float(rate), int(n)) for task, rate, n in rates}
     audiences = con.execute(

@@ -261,9 +261,9 @@ def _nice_width(raw: float) -> float:
 
 @dataclass
 class ModelQuality:
-    evaluation: list[
-        dict[str, Any]
-    ]  # task, model, model_role, metric, value, holdout_snapshot, holdout_customers
+    # task, model, model_role, metric, value, holdout_snapshot, holdout_customers, fold_number,
+    # is_latest_fold, training_snapshots, horizon_days: one row per fold
+    evaluation: list[dict[str, Any]]
     roc: dict[tuple[str, str], list[tuple[float, float]]]  # (task, model) -> points in order
     calibration: dict[tuple[str, str], list[dict[str, Any]]]  # (task, model) -> deciles
 
@@ -274,7 +274,9 @@ def model_quality(wh: Warehouse) -> ModelQuality:
         "marts.model_roc_curve", "task", "model", "point_number", "false_positive_rate", "true_positive_rate"
     )
     wh.need("marts.model_calibration_curve", "task", "model", "decile", "mean_predicted", "observed_rate")
-    evaluation = wh.rows("select * from marts.model_evaluation order by task, model, metric")
+    evaluation = wh.rows(
+        "select * from marts.model_evaluation order by task, model, metric, holdout_snapshot"
+    )
     roc: dict[tuple[str, str], list[tuple[float, float]]] = {}
     for r in wh.rows(
         "select task, model, false_positive_rate as x, true_positive_rate as y from marts.model_roc_curve"
