@@ -38,7 +38,8 @@
 
 
 {#- One text per buyer summing up every order and every event they have before `cutoff_at`
-    (count, amounts, discounts, seconds since 1970 of each, per event kind the features count).
+    (count, amounts, discounts, seconds since 1970 of each order; per event kind the features count
+    and the days of the events, the grain the features read them at).
     If it is unchanged, no feature of any snapshot up to the cutoff can have changed: a late row,
     a re-keyed order or event, an amount or status corrected, a deletion all change it. -#}
 {% macro feature_history_signatures(cutoff_at) -%}
@@ -66,15 +67,18 @@
         group by customer_key
     ) as order_sums
     left join (
+        -- events per day are what the features count (int_event_identifier_days)
         select
-            customer_key,
-            count(*) as events,
-            sum(case when event_name = 'Product Viewed' then 1 else 0 end) as product_views,
-            sum(case when event_name = 'Product Added' then 1 else 0 end) as cart_adds,
-            sum({{ dbt.datediff("cast('1970-01-01' as " ~ dbt.type_timestamp() ~ ")", 'event_at', 'second') }}) as event_seconds
-        from {{ ref('int_events_resolved') }}
-        where customer_key is not null and event_at < {{ cutoff_at }}
-        group by customer_key
+            persons.customer_key,
+            sum(days.events) as events,
+            sum(days.product_views) as product_views,
+            sum(days.product_adds) as cart_adds,
+            sum(days.events * {{ dbt.datediff("cast('1970-01-01' as date)", 'days.event_date', 'day') }}) as event_seconds
+        from {{ ref('int_event_identifier_days') }} as days
+        inner join {{ ref('int_event_identifier_persons') }} as persons
+            on days.identifier_set_key = persons.identifier_set_key
+        where persons.customer_key is not null and days.event_date < cast({{ cutoff_at }} as date)
+        group by persons.customer_key
     ) as event_sums
         on order_sums.customer_key = event_sums.customer_key
 {%- endmacro %}

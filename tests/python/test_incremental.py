@@ -363,7 +363,7 @@ def test_unrelated_new_customers_leave_every_existing_customer_key_unchanged(
             "--select",
             "+int_persons",
             "+int_orders_resolved",
-            "+int_events_resolved",
+            "+int_event_identifier_persons",
             "--exclude",
             "resource_type:unit_test",
             # only tests whose every parent was rebuilt (not quarantine or KPI reconciliations)

@@ -2,7 +2,7 @@
     and identifier set) given, at every build, the person of each identifier set
     (int_event_identifier_persons). The person of a session is the largest customer_key among
     its identifier sets' persons (an event's person being found through user_id, then email, then
-    anonymous_id, then device_id, as for int_events_resolved). -#}
+    anonymous_id, then device_id: int_event_identifier_persons). -#}
 with
 
 session_identifier_sets as (

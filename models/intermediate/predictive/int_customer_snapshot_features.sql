@@ -123,18 +123,27 @@ btyd as (
     group by targets.snapshot_date, targets.customer_key
 ),
 
+event_days as (
+    select persons.customer_key, days.event_date, days.events, days.product_views, days.product_adds
+    from {{ ref('int_event_identifier_days') }} as days
+    inner join {{ ref('int_event_identifier_persons') }} as persons
+        on days.identifier_set_key = persons.identifier_set_key
+    where persons.customer_key is not null
+),
+
 engagement as (
+    -- the 30 days up to the snapshot: snapshot_at is a midnight, so the window is whole days
     select
         targets.snapshot_date,
         targets.customer_key,
-        count(*) as events_30d,
-        sum(case when events.event_name = 'Product Viewed' then 1 else 0 end) as product_views_30d,
-        sum(case when events.event_name = 'Product Added' then 1 else 0 end) as cart_adds_30d
+        sum(event_days.events) as events_30d,
+        sum(event_days.product_views) as product_views_30d,
+        sum(event_days.product_adds) as cart_adds_30d
     from targets
-    inner join {{ ref('int_events_resolved') }} as events
-        on targets.customer_key = events.customer_key
-        and events.event_at < targets.snapshot_at
-        and events.event_at >= {{ dbt.dateadd('day', -30, 'targets.snapshot_at') }}
+    inner join event_days
+        on targets.customer_key = event_days.customer_key
+        and event_days.event_date <= targets.snapshot_date
+        and event_days.event_date > {{ dbt.dateadd('day', -30, 'targets.snapshot_date') }}
     group by targets.snapshot_date, targets.customer_key
 ),
 
