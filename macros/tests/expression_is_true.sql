@@ -43,3 +43,26 @@ group by {{ column_name }}
 having count(*) > 1
 
 {% endtest %}
+
+
+{#- Several row checks of one model in one query (one dbt node instead of one per check): each
+    entry of `expressions` is an expression, or {expression, where_clause}. Fails with one row per
+    check that some rows break, naming it and counting the rows. -#}
+{% test expressions_are_true(model, expressions) %}
+
+{%- for check in expressions %}
+{%- set expression = check if check is string else check['expression'] %}
+{%- set where_clause = none if check is string else check.get('where_clause') %}
+select
+    '{{ expression | replace("'", "''") }}' as failed_check,
+    count(*) as failing_rows
+from {{ model }}
+where not ({{ expression }})
+{%- if where_clause %}
+    and ({{ where_clause }})
+{%- endif %}
+having count(*) > 0
+{% if not loop.last %}union all{% endif %}
+{%- endfor %}
+
+{% endtest %}
