@@ -329,7 +329,9 @@ def kpi_monthly(f: Facts) -> list:
         *key("kpi_month"),
         *non_negative("revenue", "orders", "new_customers", "active_customers", "customers", "sessions"),
         *at_least("customers", "new_customers", why="new customers are customers"),
-        *at_least("identified_users", "customers", why="customers are identified users"),
+        *at_least(
+            "identified_users", "identified_customers", why="identified customers are identified users"
+        ),
         *percentage(*SESSION_PERCENTAGES, *EMAIL_RATES),
         *percentage("activation_rate", "repeat_customer_rate", "loyal_customer_rate"),
         *percentage("churn_rate"),
