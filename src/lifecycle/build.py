@@ -19,13 +19,19 @@ import yaml
 from lifecycle import paths
 from lifecycle.quality.health import (
     BuildWarning,
+    audience_shrink_warnings,
+    audience_sizes,
     dbt_test_warnings,
+    empty_table_warnings,
     freshness_warnings,
+    guest_order_warnings,
     ingest_warnings,
+    persona_warnings,
     table_row_warnings,
 )
 
 DEFAULT_ROW_CHANGE_SHARE = 0.5
+DEFAULT_AUDIENCE_SHRINK_SHARE = 0.5
 PRODUCTION_BUILD = ["build", "--exclude-resource-type", "unit_test"]
 
 
@@ -65,13 +71,21 @@ def published_row_counts(database: Path) -> dict[str, int]:
 
 
 def build_warnings(
-    working: Path, previous_counts: dict[str, int], share: float, now: dt.datetime
+    working: Path,
+    previous_counts: dict[str, int],
+    share: float,
+    now: dt.datetime,
+    *,
+    as_of_date_set: bool = False,
 ) -> list[BuildWarning]:
-    """Freshness and row-count warnings for the build in `working`."""
+    """Freshness, row-count, guest-order, empty-table and persona warnings for the build in `working`."""
     con = duckdb.connect(str(working), read_only=True)
     try:
-        warnings = freshness_warnings(con, now.replace(tzinfo=None))
+        warnings = freshness_warnings(con, now.replace(tzinfo=None), as_of_date_set=as_of_date_set)
         warnings += ingest_warnings(con, share)
+        warnings += guest_order_warnings(con)
+        warnings += empty_table_warnings(con)
+        warnings += persona_warnings(con)
     finally:
         con.close()
     return warnings + table_row_warnings(published_row_counts(working), previous_counts, share)
@@ -127,8 +141,17 @@ def build(
         )
         return 1
 
-    share = float(project_vars(dbt_args).get("row_count_change_warn_share", DEFAULT_ROW_CHANGE_SHARE))
-    warnings = build_warnings(working, last_counts, share, now)
+    variables = project_vars(dbt_args)
+    share = float(variables.get("row_count_change_warn_share", DEFAULT_ROW_CHANGE_SHARE))
+    warnings = build_warnings(
+        working, last_counts, share, now, as_of_date_set=bool(variables.get("as_of_date"))
+    )
+    # against the members of the last PUBLISHED build (the serving copy), not of the last dbt run
+    warnings += audience_shrink_warnings(
+        audience_sizes(serving),
+        audience_sizes(working),
+        float(variables.get("audience_shrink_warn_share", DEFAULT_AUDIENCE_SHRINK_SHARE)),
+    )
     warnings += dbt_test_warnings(paths.project_dir() / "target" / "run_results.json", now)
     warnings += [
         BuildWarning(
@@ -147,6 +170,7 @@ def build(
             warnings=warnings,
             quality=report,
             dbt_args=dbt_args,
+            variables=variables,
             now=now,
         )
     except (OSError, duckdb.Error) as err:
