@@ -212,3 +212,18 @@ def test_no_persona_at_all_names_the_rules_without_data(tmp_path):
 def test_personas_present_give_no_warning(tmp_path):
     con = personas(tmp_path / "w.duckdb", [("bargain_hunter", True, 1.0, None, None, None, None)])
     assert persona_warnings(con) == []
+
+
+def test_an_empty_audience_whose_inputs_were_delivered_matched_nobody(tmp_path):
+    database, manifest = lineage_warehouse(tmp_path / "w.duckdb")
+    con = duckdb.connect(str(database))
+    try:
+        for feed in ("consents", "customers"):
+            con.execute(f"create or replace table raw.{feed} as select 1 as customer_id").fetchall()
+        found = {w.subject: w.message for w in empty_table_warnings(con, manifest)}
+    finally:
+        con.close()
+    # no anniversary in the next 7 days is not a missing consents file
+    assert "matched nobody" in found["audiences.audience_a"]
+    assert "need granted consent" not in found["audiences.audience_a"]
+    assert "deliver" not in found["audiences.audience_a"]

@@ -53,3 +53,27 @@ def test_a_shop_with_customer_ids_gets_lifecycle_and_clv(own_data):
     assert query(serving, "select count(*) from marts.clv_predictions")[0][0] > 0
     stages = dict(query(serving, "select lifecycle_stage, count(*) from marts.customer_lifecycle group by 1"))
     assert stages.get("active", 0) + stages.get("loyal", 0) > 0
+
+
+def test_the_curated_causes_of_empty_tables_name_real_inputs(own_data):
+    """Every raw feed health.EMPTY_TABLE_CAUSES names for a table is upstream of it in dbt's
+    lineage, so a warning never sends a user to a file that cannot fill the table."""
+    import fnmatch
+    import json
+
+    from lifecycle import paths
+    from lifecycle.quality.health import EMPTY_TABLE_CAUSES, upstream_sources
+
+    own_data("required")  # a dbt run has written target/manifest.json
+    manifest = json.loads((paths.project_dir() / "target" / "manifest.json").read_text(encoding="utf-8"))
+    for pattern, cause in EMPTY_TABLE_CAUSES.items():
+        models = [
+            unique_id
+            for unique_id, node in manifest["nodes"].items()
+            if unique_id.startswith("model.")
+            and fnmatch.fnmatchcase(f"{node['schema']}.{node['alias']}", pattern)
+        ]
+        assert models, f"{pattern} matches no model"
+        for unique_id in models:
+            upstream = {manifest["sources"][s]["name"] for s in upstream_sources(manifest, unique_id)}
+            assert set(cause.feeds) <= upstream, (unique_id, cause.feeds, sorted(upstream))

@@ -287,39 +287,51 @@ def audience_shrink_warnings(
 # raw tables (feeds) that fill it and what it needs from them. The feeds are checked against
 # dbt's lineage by tests (each is upstream of every table its pattern matches); a public table
 # not listed here gets the empty raw tables upstream of it from the lineage alone.
-EMPTY_TABLE_CAUSES: dict[str, tuple[tuple[str, ...], str]] = {
-    "audiences.*": (
+@dataclass(frozen=True)
+class EmptyCause:
+    feeds: tuple[str, ...]  # raw tables that fill the table
+    why: str  # what the table needs from them
+    # the reason still explains an empty table when every feed has rows (a data shape, such as
+    # no repeat buyers); else an empty table with its feeds delivered just matched nobody
+    holds_with_feeds: bool = False
+
+
+EMPTY_TABLE_CAUSES: dict[str, EmptyCause] = {
+    "audiences.*": EmptyCause(
         ("consents", "customers"),
         "audience members need granted consent for the audience's channel (consents) and an email"
         " or phone (customers, or an email on the orders)",
     ),
-    "marts.campaign_performance": (
+    "marts.campaign_performance": EmptyCause(
         ("campaigns", "message_events"),
         "campaign results come from the campaigns and the message events of their sends",
     ),
-    "marts.journey_performance": (
+    "marts.journey_performance": EmptyCause(
         ("campaigns", "message_events"),
         "journey results come from the campaigns and the message events of their sends",
     ),
-    "marts.customer_channel_engagement": (
-        ("message_events",),
-        "engagement counts the sends, opens and clicks of message events",
+    "marts.customer_channel_engagement": EmptyCause(
+        ("message_events",), "engagement counts the sends, opens and clicks of message events"
     ),
-    "marts.marketing_funnel": (("events",), "the funnel counts tracked events (views, carts, checkouts)"),
-    "marts.clv_*": (
+    "marts.marketing_funnel": EmptyCause(
+        ("events",), "the funnel counts tracked events (views, carts, checkouts)"
+    ),
+    "marts.clv_*": EmptyCause(
         ("orders",),
         "CLV needs repeat buyers: orders that share a customer_id or email (an order without either"
         " is a guest buyer of its own)",
+        holds_with_feeds=True,
     ),
-    "marts.model_*": (
+    "marts.model_*": EmptyCause(
         ("orders",),
         "the purchase and churn models need repeat buyers with enough history for their holdout"
         " (orders that share a customer_id or email)",
+        holds_with_feeds=True,
     ),
 }
 
 
-def _cause(relation: str) -> tuple[tuple[str, ...], str] | None:
+def _cause(relation: str) -> EmptyCause | None:
     for pattern, cause in EMPTY_TABLE_CAUSES.items():
         if fnmatch.fnmatchcase(relation, pattern):
             return cause
@@ -330,7 +342,7 @@ def _relation(node: dict) -> str:
     return f"{node['schema']}.{node.get('alias') or node.get('identifier') or node['name']}"
 
 
-def _upstream_sources(manifest: dict, unique_id: str) -> set[str]:
+def upstream_sources(manifest: dict, unique_id: str) -> set[str]:
     """Every source (raw table) the node reads, directly or through other models."""
     parents, seen, stack = manifest.get("parent_map", {}), set(), [unique_id]
     sources = set()
@@ -401,12 +413,14 @@ def empty_table_warnings(
     for relation in empty:
         cause = _cause(relation)
         if cause is not None:
-            feeds, why = [f"raw.{feed}" for feed in cause[0]], cause[1]
+            feeds, why = [f"raw.{feed}" for feed in cause.feeds], cause.why
         else:
             unique_id = by_relation.get(relation)
-            upstream = _upstream_sources(manifest, unique_id) if unique_id else set()
+            upstream = upstream_sources(manifest, unique_id) if unique_id else set()
             feeds, why = sorted(_relation(sources[s]) for s in upstream if s in sources), ""
         missing = [feed for feed in feeds if _is_empty(con, feed)]
+        if not missing and not (cause and cause.holds_with_feeds):
+            why = ""  # its inputs were delivered: the rule matched nobody this time
         parts = [why] if why else []
         if missing:
             files = ", ".join(f"{feed.split('.', 1)[1]}.csv" for feed in missing)
@@ -414,7 +428,8 @@ def empty_table_warnings(
         if relation.startswith("marts.clv_") and fit_message:
             parts.append(f"the fit said: {fit_message}")
         if not parts:
-            parts.append("its rules matched nobody in this data")
+            delivered = f" ({', '.join(feeds)} have rows)" if feeds else ""
+            parts.append(f"its rules matched nobody in this data{delivered}")
         messages.setdefault("no rows: " + "; ".join(parts), []).append(relation)
     return [
         BuildWarning("empty_table", _subject(relations), message) for message, relations in messages.items()
