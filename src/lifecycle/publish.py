@@ -328,8 +328,8 @@ def _write_restricted(con: duckdb.DuckDBPyConnection, temporary: Path, build: di
         _copy_published_schemas(con, RESTRICTED_SCHEMAS, "restricted_copy")
         con.execute(f"create schema restricted_copy.{META_SCHEMA}").fetchall()
         con.execute(
-            f"create table restricted_copy.{META_SCHEMA}.builds as select ? as build_id, ? as published_at,"
-            " ? as as_of_date",
+            f"create table restricted_copy.{META_SCHEMA}.builds as select cast(? as varchar) as build_id,"
+            " cast(? as timestamp) as published_at, cast(? as date) as as_of_date",
             [build["build_id"], build["published_at"], build["as_of_date"]],
         ).fetchall()
         con.execute(
