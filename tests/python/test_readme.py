@@ -64,7 +64,7 @@ CHECKED: dict[str, Run | Covered | Skipped] = {
     SQL_EXAMPLE: Run("<sql>"),
     "LIFECYCLE_DUCKDB_PATH=data/warehouse.duckdb .venv/bin/dbt build --profiles-dir .": Run(
         "LIFECYCLE_DUCKDB_PATH=data/warehouse.duckdb .venv/bin/dbt build --profiles-dir .",
-        "Completed successfully",
+        "ERROR=0",
     ),
     "LIFECYCLE_DUCKDB_PATH=data/warehouse.duckdb DBT_PROFILES_DIR=. .venv/bin/mf query --metrics"
     " revenue,repeat_customer_rate,churn_rate --group-by metric_time__month": Run(

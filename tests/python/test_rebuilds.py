@@ -90,7 +90,8 @@ def test_an_audience_losing_most_of_its_members_warns_against_the_last_published
     consents = shop["shop"] / "consents.csv"
     header = list(read_csv_rows(consents)[0])
     with consents.open("a", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=header, quoting=csv.QUOTE_ALL)  # as the file is written
+        # quoted and newline-ended as the generator writes the file
+        writer = csv.DictWriter(f, fieldnames=header, quoting=csv.QUOTE_ALL, lineterminator="\n")
         for customer_id in revoked:
             row = dict.fromkeys(header, "")
             row.update(
