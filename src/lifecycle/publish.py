@@ -15,7 +15,7 @@ Publishing one build:
 2. A temporary restricted file (`restricted/contacts.duckdb`) gets schema restricted: the
    contact details and platform hashes that messaging and ads syncs need and BI users must not
    see. DuckDB has no grants, so the separation is a separate file with its own permissions
-   (0600 in a 0700 folder when first created; an operator's later chmod is kept).
+   (0600 in a 0700 folder when first created; an operator's later mode and group are kept).
 3. Every published table is written as Parquet to `parquet/builds/<build_id>/<schema>/<table>`
    for tools that read files, and the audience exports to `exports/builds/<build_id>/`.
 4. The temporary files are fsynced and `os.replace`d onto the serving and restricted files: a
@@ -298,13 +298,20 @@ def _write_parquet(
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
 
 
-def _restricted_mode(final: Path) -> int:
-    """The permissions the new restricted file gets: those of the file it replaces (an operator
-    may have granted a group), else owner-only."""
+def _grant_as_before(temporary: Path, final: Path) -> None:
+    """The new restricted file gets the permissions and group of the file it replaces (an operator
+    may have granted the sync's group), else owner-only."""
     try:
-        return final.stat().st_mode & 0o777
+        before = final.stat()
     except OSError:
-        return RESTRICTED_MODE
+        temporary.chmod(RESTRICTED_MODE)
+        return
+    temporary.chmod(before.st_mode & 0o777)
+    if temporary.stat().st_gid != before.st_gid:
+        try:
+            os.chown(temporary, -1, before.st_gid)
+        except PermissionError:  # not a member of that group: the mode still holds
+            pass
 
 
 def _write_restricted(con: duckdb.DuckDBPyConnection, temporary: Path, build: dict) -> bool:
@@ -470,7 +477,7 @@ def publish(
             _publish_exports(working, exports_dir, build_id, variables)
         _fsync(temporary)
         if has_restricted:
-            restricted_temporary.chmod(_restricted_mode(restricted))
+            _grant_as_before(restricted_temporary, restricted)
             _fsync(restricted_temporary)
         os.replace(temporary, serving)
         _fsync(serving.parent)
