@@ -1,7 +1,7 @@
 {#- Every audience in one long table: the key reverse-ETL syncs diff on is (audience, customer_key). -#}
 {%- set audiences = [
     'cart_abandoners', 'browse_abandoners', 'new_customer_onboarding', 'repeat_purchase_nudge',
-    'vip_loyal', 'churn_risk_high_value', 'winback_lapsed', 'loyalty_anniversary_next_7_days',
+    'vip_loyal', 'vip_loyal_meta', 'churn_risk_high_value', 'winback_lapsed', 'loyalty_anniversary_next_7_days',
     'referral_candidates',
 ] -%}
 

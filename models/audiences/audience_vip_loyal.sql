@@ -1,5 +1,4 @@
-{#- Loyal stage or platinum/gold CLV: VIP treatment and the seed for ad lookalikes. -#}
-{{ audience('vip_loyal', 'google_ads',
-    "profiles.lifecycle_stage = 'loyal' or profiles.clv_tier in ('platinum', 'gold')",
-    "'stage ' || profiles.lifecycle_stage || ', clv tier ' || coalesce(profiles.clv_tier, 'n/a')",
-    "'vip early access'") }}
+{#- Loyal stage or platinum/gold CLV: VIP treatment and the seed for ad lookalikes, on Google
+    (the Meta list is audience_vip_loyal_meta; the rule is macros/audience_vip_loyal.sql). -#}
+{%- set vip = vip_loyal_rule() %}
+{{ audience('vip_loyal', 'google_ads', vip.condition, vip.reason, vip.offer) }}

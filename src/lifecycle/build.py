@@ -30,14 +30,20 @@ from lifecycle.dbt_runner import run_dbt as default_run_dbt
 from lifecycle.publish import PUBLISHED_SCHEMAS, PublishResult, new_build_id, previous_build, publish
 from lifecycle.quality.health import (
     BuildWarning,
+    audience_shrink_warnings,
+    audience_sizes,
     dbt_test_warnings,
+    empty_table_warnings,
     freshness_warnings,
+    guest_order_warnings,
     ingest_warnings,
+    persona_warnings,
     table_row_warnings,
 )
 from lifecycle.summary import summary_text
 
 DEFAULT_ROW_CHANGE_SHARE = 0.5
+DEFAULT_AUDIENCE_SHRINK_SHARE = 0.5
 PRODUCTION_BUILD = ["build", "--exclude-resource-type", "unit_test"]
 
 # The phases of a build, in order; `phase_<name>` runs one. LABELS name them in the output.
@@ -145,13 +151,21 @@ def published_row_counts(database: Path) -> dict[str, int]:
 
 
 def build_warnings(
-    working: Path, previous_counts: dict[str, int], share: float, now: dt.datetime
+    working: Path,
+    previous_counts: dict[str, int],
+    share: float,
+    now: dt.datetime,
+    *,
+    as_of_date_set: bool = False,
 ) -> list[BuildWarning]:
-    """Freshness and row-count warnings for the build in `working`."""
+    """Freshness, row-count, guest-order, empty-table and persona warnings for the build in `working`."""
     con = duckdb.connect(str(working), read_only=True)
     try:
-        warnings = freshness_warnings(con, now.replace(tzinfo=None))
+        warnings = freshness_warnings(con, now.replace(tzinfo=None), as_of_date_set=as_of_date_set)
         warnings += ingest_warnings(con, share)
+        warnings += guest_order_warnings(con)
+        warnings += empty_table_warnings(con)
+        warnings += persona_warnings(con)
     finally:
         con.close()
     return warnings + table_row_warnings(published_row_counts(working), previous_counts, share)
@@ -196,9 +210,22 @@ def phase_validation(state: BuildState) -> str:
 
 
 def phase_warnings(state: BuildState) -> str:
-    """Freshness, row-count, dbt warn-test and no-suite warnings (never a failure)."""
+    """Freshness, row-count, guest-order, empty-table, persona, audience-shrink, dbt warn-test and
+    no-suite warnings (never a failure)."""
     share = float(state.vars.get("row_count_change_warn_share", DEFAULT_ROW_CHANGE_SHARE))
-    warnings = build_warnings(state.working, state.previous_counts, share, state.now)
+    warnings = build_warnings(
+        state.working,
+        state.previous_counts,
+        share,
+        state.now,
+        as_of_date_set=bool(state.vars.get("as_of_date")),
+    )
+    # against the members of the last PUBLISHED build (the serving copy), not of the last dbt run
+    warnings += audience_shrink_warnings(
+        audience_sizes(state.serving),
+        audience_sizes(state.working),
+        float(state.vars.get("audience_shrink_warn_share", DEFAULT_AUDIENCE_SHRINK_SHARE)),
+    )
     warnings += dbt_test_warnings(state.run_results, state.now)
     warnings += [
         BuildWarning(

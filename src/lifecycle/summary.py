@@ -70,10 +70,13 @@ def summary_text(database: Path) -> str:
                 )
         if exists("audiences", "audience_memberships"):
             lines.append("audiences (audiences.audience_memberships):")
-            for audience, n in con.execute(
+            sizes = con.execute(
                 "select audience, count(*) from audiences.audience_memberships group by 1 order by 1"
-            ).fetchall():
+            ).fetchall()
+            for audience, n in sizes:
                 lines.append(f"  {audience:<34}{n:>8,}")
+            if not sizes:
+                lines.append("  every audience is empty (the empty_table warning below says why)")
         if exists("staging", "quarantined_rows"):
             source = "staging.quarantined_rows"
             quarantined = con.execute(

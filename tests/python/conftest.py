@@ -42,3 +42,56 @@ def query(db: Path, sql: str, params=None) -> list[tuple]:
 def read_csv_rows(path: Path) -> list[dict]:
     with path.open(newline="", encoding="utf-8") as f:
         return list(csv.DictReader(f))
+
+
+# The shapes of "Your own data" the README promises will publish: orders with the three required
+# columns, and with customer_id or email added. Built on demand (one `lifecycle build` each).
+README_SHAPES = {
+    "required": ["order_id", "ordered_at", "total_amount"],
+    "customer_id": ["order_id", "customer_id", "ordered_at", "total_amount"],
+    "email": ["order_id", "email", "ordered_at", "total_amount"],
+}
+
+
+@pytest.fixture(scope="session")
+def own_data(tmp_path_factory):
+    """A function shape -> (exit code, printed output, serving file) of `lifecycle ingest DIR` and
+    `lifecycle build` on an orders.csv of that shape (cut from a small generated shop), as a
+    user following the README runs them; each shape is built once per session."""
+    import contextlib
+    import io
+
+    from lifecycle.cli import main
+    from lifecycle.generate import generate
+
+    root = tmp_path_factory.mktemp("own_data")
+    generate(root / "shop", customers=300, months=12, seed=11, progress=False)
+    orders = read_csv_rows(root / "shop" / "orders.csv")
+    built: dict[str, tuple[int, str, Path]] = {}
+
+    def build(shape: str) -> tuple[int, str, Path]:
+        if shape not in built:
+            folder = root / shape
+            folder.mkdir()
+            with (folder / "orders.csv").open("w", newline="", encoding="utf-8") as f:
+                writer = csv.writer(f)
+                writer.writerow(README_SHAPES[shape])
+                writer.writerows([row[c] for c in README_SHAPES[shape]] for row in orders)
+            working = root / f"{shape}_warehouse" / "warehouse.duckdb"
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out):
+                code = main(["ingest", str(folder), "--database", str(working)])
+                if code == 0:
+                    code = main(["build", "--database", str(working)])
+            built[shape] = (code, out.getvalue(), working.parent / "serving" / "warehouse.duckdb")
+        return built[shape]
+
+    return build
+
+
+@pytest.fixture(scope="session")
+def orders_only_published(own_data) -> Path:
+    """The serving copy of an orders-only shop (the three required columns)."""
+    code, out, serving = own_data("required")
+    assert code == 0, out[-3000:]
+    return serving

@@ -27,7 +27,8 @@ KPI_CHARTS = [
         "nps",
     )
 ]
-# Every chart the demo warehouse of today's main has the data for.
+# Every chart the demo warehouse of today's main has the data for. Audience sizes over time need a
+# second build (the test warehouse is built once; one build is said in words, not drawn as a dot).
 DEMO_CHARTS = KPI_CHARTS + [
     "lifecycle-stages",
     "stage-flow",
@@ -42,7 +43,6 @@ DEMO_CHARTS = KPI_CHARTS + [
     "ab-tests",
     "campaign-uplift",
     "audience-current",
-    "audience-sizes",
     "quarantine",
 ]
 # Sections whose input was not given (the demo tests pass no GX results).

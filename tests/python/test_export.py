@@ -57,13 +57,23 @@ def make_warehouse(path: Path) -> Path:
                 f"create table audiences.{table} as select '{table}' as audience, customer_key, customer_id,"
                 f" channel from (values {values}) t(customer_key, customer_id, channel)"
             ).fetchall()
+        # the union in an order that is not the key's, as a parallel dbt build may leave it
         con.execute(
             "create table audiences.audience_memberships as "
-            + " union all ".join(f"select * from audiences.{t}" for t in AUDIENCES)
+            + " union all ".join(f"select * from audiences.{t}" for t in reversed(AUDIENCES))
+            + " order by customer_key desc"
+        ).fetchall()
+        con.execute("create schema intermediate").fetchall()
+        con.execute(
+            "create table intermediate.int_as_of_date as"
+            " select date '2026-09-30' as as_of_date, timestamp '2026-10-01' as as_of_at"
         ).fetchall()
     finally:
         con.close()
     return path
+
+
+GOOGLE_HEADERS = ("Email", "Phone", "First Name", "Last Name", "Country", "Zip")
 
 
 def rows(path: Path) -> list[dict]:
@@ -124,3 +134,45 @@ def test_messaging_audiences_and_memberships_get_no_upload_files(exported):
         "audience_vip_loyal__google_upload.csv",
     ]
     assert sorted(p.name for p in out.glob("*_upload.csv")) == uploads
+
+
+def test_memberships_are_written_in_key_order(exported):
+    out, _ = exported
+    keys = [(r["audience"], r["customer_key"]) for r in rows(out / "audience_memberships.csv")]
+    assert keys == sorted(keys) and len(keys) == 7
+
+
+def test_the_same_warehouse_exports_the_same_bytes(tmp_path):
+    database = make_warehouse(tmp_path / "warehouse.duckdb")
+    first = export(database, tmp_path / "a", build_id="b1", dbt_vars={"as_of_date": None})
+    second = export(database, tmp_path / "b", build_id="b2", dbt_vars={"as_of_date": None})
+    assert [(f["file"], f["sha256"]) for f in first["files"]] == [
+        (f["file"], f["sha256"]) for f in second["files"]
+    ]
+    for name in (f["file"] for f in first["files"]):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+    volatile = {"build_id", "written_at"}
+    assert {k: v for k, v in first.items() if k not in volatile} == {
+        k: v for k, v in second.items() if k not in volatile
+    }
+
+
+def test_the_manifest_says_as_of_when_which_columns_and_which_vars_and_not_where(tmp_path):
+    database = make_warehouse(tmp_path / "warehouse.duckdb")
+    variables = {"reporting_currency": "EUR", "as_of_date": None}
+    manifest = export(database, tmp_path / "out", build_id="b1", dbt_vars=variables)
+    assert manifest["as_of_date"] == "2026-09-30"
+    assert manifest["vars"] == variables
+    columns = {f["file"]: f["columns"] for f in manifest["files"]}
+    assert columns["audience_vip_loyal.csv"] == ["audience", "customer_key", "customer_id", "channel"]
+    assert columns["audience_vip_loyal__google_upload.csv"] == list(GOOGLE_HEADERS)
+    text = (tmp_path / "out" / "manifest.json").read_text()
+    assert str(tmp_path) not in text and "database" not in manifest  # no path of the build machine
+    # where a messaging sync finds the contact details the hashed files do not carry
+    assert "restricted" in manifest["contact_details"]
+
+
+def test_vars_default_to_the_build_s_own_record_hook(tmp_path):
+    database = make_warehouse(tmp_path / "warehouse.duckdb")
+    manifest = export(database, tmp_path / "out")
+    assert "vars" in manifest  # None until the build records its effective vars (export.build_vars)

@@ -123,7 +123,81 @@ def test_serving_holds_the_published_schemas_only_with_comments(setup):
     assert manifest["build_id"] == "b1"
     assert {f["file"] for f in manifest["files"]} == {"audience_vip_loyal.parquet", "audience_vip_loyal.csv"}
     # nothing temporary left behind
-    assert sorted(p.name for p in serving.parent.iterdir()) == ["exports", "warehouse.duckdb"]
+    assert sorted(p.name for p in serving.parent.iterdir()) == SERVING_ENTRIES
+
+
+SERVING_ENTRIES = ["exports", "parquet", "restricted", "warehouse.duckdb"]
+
+
+def storage_version(path: Path) -> int:
+    """The storage version number in a DuckDB file's header (DuckDB 1.x reads 64 up to its own)."""
+    header = path.read_bytes()[:20]
+    assert header[8:12] == b"DUCK", header
+    return int.from_bytes(header[12:20], "little")
+
+
+def test_the_serving_copies_are_written_in_the_oldest_supported_storage_version(setup):
+    working, serving, exports = setup
+    publish(working, serving, "b1", exports_dir=exports)
+    # 64 is what DuckDB 1.0 and 1.1 write, and every later 1.x reads it; DuckDB 2.0's own
+    # default is a number 1.x refuses ("can only read versions between 64 and 68")
+    assert storage_version(serving) == 64
+    assert storage_version(serving.parent / "restricted" / "contacts.duckdb") == 64
+    assert storage_version(working) != 64  # the working file is dbt's, left as DuckDB writes it
+
+
+def test_every_published_table_is_also_a_parquet_file(setup):
+    working, serving, exports = setup
+    publish(working, serving, "b1", exports_dir=exports)
+    current = serving.parent / "parquet" / "current"
+    assert os.readlink(current) == str(Path("builds") / "b1")
+    files = sorted(str(p.relative_to(current)) for p in current.rglob("*.parquet"))
+    assert files == [
+        "audiences/audience_vip_loyal.parquet",
+        "marts/customer_profiles.parquet",
+        "marts/revenue_total.parquet",
+        "reference/countries.parquet",
+    ]
+    rows = duckdb.sql(f"select count(*), sum(revenue) from '{current}/marts/customer_profiles.parquet'")
+    assert rows.fetchall() == [(3, 60.0)]
+    manifest = json.loads((current / "manifest.json").read_text())
+    assert manifest["build_id"] == "b1" and manifest["deletion_requests"]["requests"] == 0
+    # a second build repoints current; a new deletion request removes older folders, as for exports
+    make_working(working, customers=3, deletion_requests=(("c1", None),))
+    publish(working, serving, "b2", exports_dir=exports)
+    assert os.readlink(current) == str(Path("builds") / "b2")
+    assert sorted(p.name for p in (serving.parent / "parquet" / "builds").iterdir()) == ["b2"]
+
+
+def test_contact_details_are_published_in_their_own_restricted_file(setup):
+    working, serving, exports = setup
+    publish(working, serving, "b1", exports_dir=exports)
+    restricted = serving.parent / "restricted" / "contacts.duckdb"
+    assert query(restricted, "select email from restricted.customer_contacts") == [("ann@example.com",)]
+    assert query(restricted, "select build_id from publish.builds") == [("b1",)]
+    # readable by its owner only until an operator grants the sync's account
+    assert restricted.stat().st_mode & 0o777 == 0o600
+    assert (restricted.parent.stat().st_mode & 0o777) == 0o700
+    # and never in the serving file BI tools read
+    assert query(
+        serving, "select count(*) from information_schema.tables where table_schema = 'restricted'"
+    ) == [(0,)]
+
+
+def test_a_granted_restricted_file_keeps_its_permissions_across_publishes(setup):
+    working, serving, exports = setup
+    publish(working, serving, "b1", exports_dir=exports)
+    restricted = serving.parent / "restricted" / "contacts.duckdb"
+    restricted.chmod(0o640)  # the operator let the sync's group read it
+    group = next(g for g in (1, 2, 3, os.getgid()) if g != restricted.stat().st_gid)
+    try:
+        os.chown(restricted, -1, group)
+    except PermissionError:
+        group = restricted.stat().st_gid  # not root: the mode is what can be checked
+    publish(working, serving, "b2", exports_dir=exports)
+    assert restricted.stat().st_mode & 0o777 == 0o640
+    assert restricted.stat().st_gid == group
+    assert query(restricted, "select build_id from publish.builds") == [("b2",)]
 
 
 def test_each_publish_keeps_the_history_of_builds(setup):
@@ -218,7 +292,9 @@ def test_a_failed_publish_leaves_serving_and_exports_untouched(setup, monkeypatc
     assert query(serving, "select count(*) from marts.customer_profiles") == [(3,)]
     assert os.readlink(exports / "current") == str(Path("builds") / "b1")
     assert sorted(p.name for p in (exports / "builds").iterdir()) == ["b1"]
-    assert sorted(p.name for p in serving.parent.iterdir()) == ["exports", "warehouse.duckdb"]
+    assert sorted(p.name for p in serving.parent.iterdir()) == SERVING_ENTRIES
+    assert os.readlink(serving.parent / "parquet" / "current") == str(Path("builds") / "b1")
+    assert sorted(p.name for p in (serving.parent / "parquet" / "builds").iterdir()) == ["b1"]
 
 
 KILLED_PUBLISH = """

@@ -165,7 +165,8 @@ def test_every_section_draws_when_every_table_is_there(built_warehouse, tmp_path
     # GX: one suite of two failed, and the failed expectations are named
     assert "1 of 2 suites passed" in html
     assert "expect_column_values_to_be_between(churn_probability)" in html
-    assert page.points["gx-results"] == 3  # kpi_monthly: passed; churn_predictions: passed + failed
+    # only the failing suite is drawn (churn_predictions: passed + failed); the rest is folded
+    assert page.points["gx-results"] == 2
 
 
 def test_cli_writes_the_report_and_names_bad_input(built_warehouse, tmp_path, capsys):

@@ -8,12 +8,15 @@
       loyal_customers     stage loyal
       buyers              every buyer stage but lapsed (the churn base of the next day)
       identified_users    identified persons (customer_id, email or phone) first seen by then
+      identified_customers  customers who are identified: the activation numerator (a guest
+                          buyer without customer_id, email or phone is a customer, not an
+                          identified user who activated)
       active_users_30d    persons with an event or an order in the 30 days up to the day
       historic_clv_total  completed order totals of the customers: net of refunds, because a
                           refunded order is not a completed one (it is not subtracted again) -#}
 {%- set measures = [
     'customers', 'repeat_customers', 'active_customers', 'loyal_customers', 'buyers',
-    'identified_users', 'active_users_30d', 'historic_clv_total',
+    'identified_users', 'identified_customers', 'active_users_30d', 'historic_clv_total',
 ] %}
 with
 
@@ -91,6 +94,11 @@ changes as (
     union all
     select first_seen_date, 'identified_users', 1
     from identified
+    union all
+    select order_date, 'identified_customers', 1
+    from spans
+    where order_number = 1
+        and customer_key in (select customer_key from identified)
     union all
     select activity_date, 'active_users_30d', 1
     from activity_spans

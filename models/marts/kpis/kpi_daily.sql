@@ -143,6 +143,7 @@ counts as (
         coalesce(buyer_kpis.new_customers, 0) as new_customers,
         stocks.customers,
         stocks.identified_users,
+        stocks.identified_customers,
         stocks.repeat_customers,
         stocks.active_customers,
         stocks.loyal_customers,

@@ -81,6 +81,7 @@ counts as (
         flows.new_customers,
         period_end.customers,
         period_end.identified_users,
+        period_end.identified_customers,
         period_end.repeat_customers,
         period_end.active_customers,
         period_end.loyal_customers,

@@ -10,7 +10,9 @@
       impulse_buyer   mean hours from first viewing a product to buying it
     Buyers with fewer than persona_min_orders completed orders have no persona (too little
     behaviour to tell); a measure without data (no product views, no launch dates) is null and
-    its rule does not match. -#}
+    its rule does not match. The bargain hunter rule needs the orders only (their discount amount
+    or code), so an orders-only shop gets it; when no order of the shop carries either column the
+    shop's discounts are unknown, and the share is null rather than 0. -#}
 with
 
 as_of as (
@@ -36,6 +38,13 @@ orders as (
     from {{ ref('int_orders_resolved') }} as orders
     cross join as_of
     where orders.is_completed and orders.ordered_at < as_of.as_of_at
+),
+
+shop_discounts as (
+    -- does the export record discounts at all? (CDNOW-style exports carry no such column)
+    select count(*) > 0 as has_discount_data
+    from {{ ref('int_orders_resolved') }}
+    where discount_amount is not null or discount_code is not null
 ),
 
 products as (
@@ -146,7 +155,8 @@ measures as (
     select
         order_summary.customer_key,
         order_summary.orders,
-        round(order_summary.discount_affinity, 4) as discount_order_share,
+        case when shop_discounts.has_discount_data then round(order_summary.discount_affinity, 4) end
+            as discount_order_share,
         round(case when line_measures.lines_after_launch > 0
             then 1.0 * line_measures.early_lines / line_measures.lines_after_launch end, 4) as early_adopter_share,
         coalesce(brand_concentration.branded_units, 0) as branded_units,
@@ -157,6 +167,7 @@ measures as (
         round(line_measures.price_index, 4) as price_index
     from order_summary
     inner join persons on order_summary.customer_key = persons.customer_key
+    cross join shop_discounts
     left join line_measures on order_summary.customer_key = line_measures.customer_key
     left join brand_concentration on order_summary.customer_key = brand_concentration.customer_key
     left join view_to_purchase on order_summary.customer_key = view_to_purchase.customer_key

@@ -23,6 +23,18 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from lifetimes import BetaGeoFitter, GammaGammaFitter, ModifiedBetaGeoFitter
+from lifetimes import fitters as _lifetimes_fitters
+
+
+def _unprinted(*args: object, **kwargs: object) -> None:
+    """lifetimes prints scipy's whole optimizer result before raising ConvergenceError; the
+    penalizer ladder below catches that error and records it (diagnostics.failed_penalizers), so
+    the printout is only a dozen unexplained lines per failed try in the build log."""
+
+
+# the module's own name `print`: only lifetimes' fitters are quieted, thread-safely (redirecting
+# sys.stdout would swap it for every thread dbt runs)
+_lifetimes_fitters.print = _unprinted
 
 PENALIZER_LADDER = (0.0, 0.001, 0.01, 0.1)
 DAYS_PER_UNIT = {"day": 1.0, "week": 7.0}
@@ -97,7 +109,9 @@ def fit_bgnbd_grouped(grouped: pd.DataFrame, penalizer_coef: float = 0.0, model:
     for coef in ladder:
         fitter = (ModifiedBetaGeoFitter if model == "mbgnbd" else BetaGeoFitter)(penalizer_coef=coef)
         try:
-            with warnings.catch_warnings():
+            # numpy's error state is per thread; the warnings filters are not (dbt runs the Python
+            # models in threads, and another one leaving its catch_warnings restores them mid-fit)
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore")
                 fitter.fit(grouped["frequency"], grouped["recency"], grouped["T"], weights=grouped["weight"])
         except Exception as err:  # lifetimes raises ConvergenceError and friends
@@ -153,7 +167,7 @@ def fit_gamma_gamma(summary: pd.DataFrame, penalizer_coef: float = 0.0) -> Fit:
     for coef in ladder:
         fitter = GammaGammaFitter(penalizer_coef=coef)
         try:
-            with warnings.catch_warnings():
+            with warnings.catch_warnings(), np.errstate(all="ignore"):  # see fit_bgnbd
                 warnings.simplefilter("ignore")
                 fitter.fit(repeat["frequency"], repeat["monetary_value"])
         except Exception as err:

@@ -317,7 +317,9 @@ def kpi_monthly(f: Facts) -> list:
         *rows(1),
         *non_negative("new_customers", "active_customers", "customers", "sessions"),
         *at_least("customers", "new_customers", why="new customers are customers"),
-        *at_least("identified_users", "customers", why="customers are identified users"),
+        *at_least(
+            "identified_users", "identified_customers", why="identified customers are identified users"
+        ),
         *non_negative("click_to_open_rate"),
     ]
     if f.as_of_date is not None:

@@ -40,6 +40,9 @@ NEGATIVE = "#c62828"
 NEUTRAL = "#8a96a3"
 
 Formatter = Callable[[float], str]
+# Width of an average character as a share of the font size, on the wide side (DejaVu Sans, what
+# Linux browsers fall back to), so a label measured with it fits the room it is given.
+CHAR_WIDTH = 0.64
 
 
 class ChartError(ValueError):
@@ -79,6 +82,26 @@ def _text(
         f'<text x="{_c(x)}" y="{_c(y)}" font-size="{size}" text-anchor="{anchor}" fill="{fill}"'
         f' font-weight="{weight}"{extra}>{escape(str(text))}</text>'
     )
+
+
+def text_width(text: str, size: float) -> float:
+    """Estimated rendered width of `text` at font `size` (see CHAR_WIDTH)."""
+    return len(str(text)) * size * CHAR_WIDTH
+
+
+def label_width(labels: Sequence[str], size: float = 12, minimum: float = 60, maximum: float = 440) -> float:
+    """Room for the longest of `labels` left of a bar (plus the gap to the bar), within bounds;
+    a label longer than `maximum` is shortened with an ellipsis where it is drawn (_fit)."""
+    need = max((text_width(label, size) for label in labels), default=0) + 16
+    return min(maximum, max(minimum, need))
+
+
+def _fit(text: str, room: float, size: float) -> str:
+    """`text` shortened with an ellipsis to fit `room` pixels (a label must not be cut off by the
+    chart's edge; its full text is in the tooltip or a table beside the chart)."""
+    chars = int(room / (size * CHAR_WIDTH))
+    text = str(text)
+    return text if len(text) <= chars else text[: max(1, chars - 1)] + "…"
 
 
 def _svg(chart: str, width: float, height: float, body: list[str], marks: int, label: str) -> str:
@@ -151,7 +174,16 @@ def hbar_chart(
     for i, bar in enumerate(bars):
         y = top + i * (bar_height + gap)
         length = plot * max(0.0, bar.value) / max_value
-        body.append(_text(label_width - 8, y + bar_height * 0.7, bar.label, size=12, anchor="end", fill=INK))
+        body.append(
+            _text(
+                label_width - 8,
+                y + bar_height * 0.7,
+                _fit(bar.label, label_width - 8, 12),
+                size=12,
+                anchor="end",
+                fill=INK,
+            )
+        )
         tip = bar.tip or f"{bar.label}: {value_format(bar.value)}"
         body.append(
             f'<rect class="mark" data-tip="{_attr(tip)}" x="{_c(label_width)}" y="{_c(y)}"'
@@ -321,7 +353,7 @@ def line_chart(
     label: str = "",
 ) -> str:
     """Lines with a dot per value, a y axis from zero, and a legend on the right."""
-    legend_w = 230
+    legend_w = max(120.0, 30 + max((text_width(s.name, 11) for s in series), default=0))
     left, right, top, bottom = 56, legend_w + 10, 14, 40
     plot_w, plot_h = width - left - right, height - top - bottom
     values = [_finite(v, chart) for s in series for v in s.values if v is not None]
@@ -630,12 +662,14 @@ def interval_chart(
 ) -> str:
     """Dot-and-whisker rows around a zero line; green when the whole interval is above zero,
     red when below, grey when it crosses zero (no significant difference)."""
-    left, right, top, bottom = 300, 20, 16, 40
-    plot_w = width - left - right
     values = [_finite(v, chart) for r in rows for v in (r.low, r.high, r.estimate)]
     bound = max([abs(v) for v in values] + [0.01])
     ticks = nice_ticks(-bound, bound, 6)
     lo, hi = ticks[0], ticks[-1]
+    # the outermost tick labels are centred on the plot's edges: leave room for their halves
+    half_tick = max(text_width((tick_format or value_format)(t), 10) for t in (lo, hi)) / 2 + 4
+    left, right, top, bottom = 300, max(20.0, half_tick), 16, 40
+    plot_w = width - left - right
 
     def x_at(v: float) -> float:
         return left + plot_w * (v - lo) / (hi - lo)
@@ -659,7 +693,7 @@ def interval_chart(
             color = NEGATIVE
         else:
             color = NEUTRAL
-        body.append(_text(left - 8, y + 4, row.label, size=11, anchor="end", fill=INK))
+        body.append(_text(left - 8, y + 4, _fit(row.label, left - 8, 11), size=11, anchor="end", fill=INK))
         tip = row.tip or (
             f"{row.label}: {value_format(row.estimate)}"
             f" (95% CI {value_format(row.low)} to {value_format(row.high)})"
@@ -708,7 +742,16 @@ def stacked_hbar_chart(
     for i, (row_label, segments) in enumerate(rows):
         y = top + i * (bar_height + 8)
         x = label_width
-        body.append(_text(label_width - 8, y + bar_height * 0.7, row_label, size=12, anchor="end", fill=INK))
+        body.append(
+            _text(
+                label_width - 8,
+                y + bar_height * 0.7,
+                _fit(row_label, label_width - 8, 12),
+                size=12,
+                anchor="end",
+                fill=INK,
+            )
+        )
         for name, value in segments:
             if value <= 0:
                 continue
@@ -829,7 +872,7 @@ def _legend(
     out = []
     cx, cy = x, y
     for name, color, dashed in items:
-        item_w = 30 + 6.5 * len(name)
+        item_w = 30 + text_width(name, 11)
         if not column and max_width and cx > x and cx + item_w > x + max_width:
             cx, cy = x, cy + 18
         dash = ' stroke-dasharray="4 3"' if dashed else ""
@@ -849,7 +892,7 @@ def _legend_height(names: Sequence[str], max_width: float) -> float:
     """Height the wrapped legend rows of _legend take."""
     rows, cx = 1, 0.0
     for name in names:
-        item_w = 30 + 6.5 * len(name)
+        item_w = 30 + text_width(name, 11)
         if cx > 0 and cx + item_w > max_width:
             rows, cx = rows + 1, 0.0
         cx += item_w

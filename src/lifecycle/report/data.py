@@ -375,3 +375,25 @@ def data_quality(wh: Warehouse) -> list[dict[str, Any]]:
         "is_quarantined",
     )
     return wh.rows("select * from marts.data_quality_summary order by source_table, row_count desc")
+
+
+# Build warnings that explain what a shop's data leaves empty (lifecycle.quality.health).
+EXPLAINING_KINDS = ("empty_table", "empty_column", "guest_orders")
+
+
+def build_notes(wh: Warehouse) -> list[dict[str, Any]]:
+    """The latest published build's warnings that say what is empty and why (kind, subject,
+    message); [] for a warehouse without a published build (schema publish)."""
+    found = wh.con.execute(
+        "select count(*) from information_schema.tables"
+        " where table_schema = 'publish' and table_name in ('builds', 'warnings')"
+    ).fetchall()[0][0]
+    if found < 2:
+        return []
+    placeholders = ", ".join("?" for _ in EXPLAINING_KINDS)
+    return wh.rows(
+        "select kind, subject, message from publish.warnings"
+        " where build_id = (select build_id from publish.builds order by published_at desc limit 1)"
+        f" and kind in ({placeholders}) order by kind, subject",
+        list(EXPLAINING_KINDS),
+    )

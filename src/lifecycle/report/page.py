@@ -84,6 +84,13 @@ def render(ctx: Context, *, database_label: str, generated_at: dt.datetime, docs
     body = "".join(
         f'<section id="{s.id}" class="card"><h2>{escape(s.title)}</h2>{s.html}</section>' for s in sections
     )
+    empty = data.build_notes(ctx.wh)
+    notice = (
+        f'<p class="meta">This shop\'s data leaves {len(empty)} part(s) of the warehouse empty:'
+        ' <a href="#quality">what and why</a>.</p>'
+        if empty
+        else ""
+    )
     return f"""<!doctype html>
 <html lang="en">
 <head>
@@ -97,7 +104,7 @@ def render(ctx: Context, *, database_label: str, generated_at: dt.datetime, docs
 <h1>Customer lifecycle report</h1>
 <p class="meta">Data as of <strong>{escape(as_of)}</strong> · amounts in {escape(ctx.currency)} ·
 generated {escape(generated_at.strftime("%Y-%m-%d %H:%M"))} UTC from {escape(database_label)}{docs}</p>
-<nav>{nav}</nav>
+{notice}<nav>{nav}</nav>
 </header>
 <main>{body}</main>
 <footer>Built from the public tables of the warehouse (schemas marts and audiences), read-only.
@@ -138,7 +145,11 @@ def table(headers: list[str], rows: list[list[str]], numeric_from: int = 1, css:
         + "</tr>"
         for row in rows
     )
-    return f'<table class="{css}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    # wrapped: a table wider than its card scrolls inside it instead of stretching the page
+    return (
+        f'<div class="table-wrap"><table class="{css}"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{body}</tbody></table></div>"
+    )
 
 
 def tile(label: str, value: str, detail: str = "", css: str = "", chart: str = "") -> str:
@@ -755,7 +766,7 @@ def section_campaigns(ctx: Context) -> Section:
         parts.append("<h3>Results per campaign</h3>" + _campaign_table(ctx, rows))
     try:
         journey_rows = data.journeys(ctx.wh)
-        parts.append("<h3>Journeys</h3>" + _generic_table(journey_rows, ctx))
+        parts.append("<h3>Journeys</h3>" + _journey_table(journey_rows, ctx))
     except data.Missing as missing:
         parts.append("<h3>Journeys</h3>" + unavailable("journey-table", missing, "The journey rollup"))
     return Section("campaigns", title, "".join(parts))
@@ -821,29 +832,74 @@ def _campaign_table(ctx: Context, rows: list[dict[str, Any]]) -> str:
         ],
         out,
         numeric_from=3,
-        css="compact scroll",
+        css="compact",
     )
 
 
-def _generic_table(rows: list[dict[str, Any]], ctx: Context) -> str:
-    """Any table as it is (for marts this report does not know column by column yet)."""
+def _interval_points(low: float | None, high: float | None) -> str:
+    """'(-0.3 to +4.5)' for a 95% interval of a difference of rates, in percentage points."""
+    if not (fmt.is_number(low) and fmt.is_number(high)):
+        return ""
+    return f" ({100 * low:+.1f} to {100 * high:+.1f})"
+
+
+def _journey_table(rows: list[dict[str, Any]], ctx: Context) -> str:
+    """One row per journey with what a marketer compares (the mart has every count behind them):
+    rates in percent and differences in points, as the campaign table shows them."""
     if not rows:
-        return '<p class="empty">The table is empty.</p>'
-    headers = list(rows[0])
+        return '<p class="empty">No journey in this build.</p>'
     body = []
     for r in rows:
-        cells = []
-        for h in headers:
-            v = r[h]
-            if isinstance(v, float):
-                cells.append(fmt.number(v, 0 if abs(v) >= 100 else 3))
-            elif isinstance(v, int) and not isinstance(v, bool):
-                cells.append(fmt.number(v))
-            else:
-                cells.append(escape("" if v is None else str(v)))
-        body.append(cells)
-    shown = table([fmt.label(h) for h in headers], body, css="compact scroll")
-    return f'<div data-table="journey-performance">{shown}</div>'
+        uplift = r.get("uplift_difference")
+        body.append(
+            [
+                escape(str(r.get("journey") or "")),
+                fmt.number(r.get("campaigns")),
+                fmt.number(r.get("treated_members")),
+                fmt.share(r.get("treated_conversion_rate")),
+                (
+                    fmt.signed_points(uplift)
+                    + _interval_points(r.get("uplift_ci_low"), r.get("uplift_ci_high"))
+                )
+                if fmt.is_number(uplift)
+                else "–",
+                fmt.number(r.get("incremental_converters"))
+                if fmt.is_number(r.get("incremental_converters"))
+                else "–",
+                fmt.money(r.get("attributed_revenue"), ctx.currency),
+                fmt.money(r.get("cost"), ctx.currency) if fmt.is_number(r.get("cost")) else "–",
+                fmt.share(r.get("roi"), 0) if fmt.is_number(r.get("roi")) else "–",
+            ]
+        )
+    shown = table(
+        [
+            "journey",
+            "campaigns",
+            "members",
+            "conversion",
+            "uplift vs holdout",
+            "extra converters",
+            "attributed revenue",
+            "cost",
+            "ROI",
+        ],
+        body,
+        css="compact",
+    )
+    return (
+        f'<div data-table="journey-performance">{shown}</div>'
+        '<p class="sub">Conversion of the treated members; uplift against the holdout with its 95% interval'
+        " (percentage points); extra converters = uplift x treated members of the campaigns with a holdout."
+        " Sends, opens, clicks and the counts behind each rate are in marts.journey_performance.</p>"
+    )
+
+
+def _notes(notes: list[dict[str, Any]]) -> str:
+    """Build notes (what is empty and why) as a list: the table(s), then the reason."""
+    items = "".join(
+        f"<li><code>{escape(str(n['subject']))}</code>: {escape(str(n['message']))}</li>" for n in notes
+    )
+    return f'<ul class="notes">{items}</ul>'
 
 
 def section_audiences(ctx: Context) -> Section:
@@ -852,12 +908,19 @@ def section_audiences(ctx: Context) -> Section:
         sizes = data.audience_sizes(ctx.wh)
     except data.Missing as missing:
         return Section("audiences", title, unavailable("audience-sizes", missing, "The audience sizes"))
-    if not sizes.current and not sizes.history:
-        return Section("audiences", title, '<p class="empty">No audience has members in this build.</p>')
+    if not sizes.current:
+        why = [n for n in data.build_notes(ctx.wh) if str(n["subject"]).startswith("audiences.")]
+        return Section(
+            "audiences",
+            title,
+            '<p class="empty">No audience has members in this build.</p>'
+            + (f'<p class="sub">Why, as the build found it:</p>{_notes(why)}' if why else ""),
+        )
     colors = {
         a: charts.CATEGORICAL[i % len(charts.CATEGORICAL)]
         for i, a in enumerate(sorted({r["audience"] for r in sizes.current} | set(sizes.history)))
     }
+    labels = [fmt.label(r["audience"]) for r in sizes.current]
     bars = [
         charts.Bar(
             fmt.label(r["audience"]),
@@ -879,28 +942,35 @@ def section_audiences(ctx: Context) -> Section:
     parts.append(
         "<h3>Members now</h3>"
         + charts.hbar_chart(
-            "audience-current", bars, fmt.number, width=1100, label_width=230, label="Audience sizes now"
+            "audience-current",
+            bars,
+            fmt.number,
+            width=1100,
+            label_width=charts.label_width(labels, size=12),
+            label="Audience sizes now",
         )
     )
-    if sizes.times:
-        labels = [t.strftime("%Y-%m-%d %H:%M") for t in sizes.times]
+    if len(sizes.times) > 1:
+        times = [t.strftime("%Y-%m-%d %H:%M") for t in sizes.times]
         series = [charts.Series(fmt.label(a), v, colors[a]) for a, v in sorted(sizes.history.items())]
-        note = (
-            ""
-            if len(sizes.times) > 1
-            else " Only one is recorded so far: every build that adds or removes members adds a point."
-        )
         parts.append(
             "<h3>Size over time</h3>"
-            f'<p class="sub">Sizes at {len(sizes.times)} build(s) that changed an audience.{note}</p>'
+            f'<p class="sub">Sizes at the {len(sizes.times)} builds that changed an audience.</p>'
             + charts.line_chart(
                 "audience-sizes",
-                labels,
+                times,
                 series,
                 y_format=fmt.compact,
                 y_title="members",
                 label="Audience sizes over time",
             )
+        )
+    elif sizes.times:
+        parts.append(
+            "<h3>Size over time</h3>"
+            f'<p class="sub">This is the first build the membership history records '
+            f"({sizes.times[0]:%Y-%m-%d %H:%M}): the sizes above are its only point. From the next build"
+            " that adds or removes members on, a line per audience shows how it changed.</p>"
         )
     else:
         parts.append(
@@ -935,6 +1005,16 @@ REASON_COLORS = dict(
 def section_quality(ctx: Context) -> Section:
     title = "Data quality"
     parts = []
+    notes = data.build_notes(ctx.wh)
+    if notes:
+        parts.append(
+            "<h3>Empty in this build, and why</h3>"
+            + how(
+                "tables and columns this shop's data leaves empty, and the raw files that would fill them"
+                " (the build's warnings, also in <code>lifecycle summary</code>)."
+            )
+            + _notes(notes)
+        )
     try:
         rows = data.data_quality(ctx.wh)
         tables: dict[str, dict[str, Any]] = {}
@@ -948,7 +1028,8 @@ def section_quality(ctx: Context) -> Section:
         quarantined = sum(sum(t["reasons"].values()) for t in tables.values())
         raw = sum(t["raw"] for t in tables.values())
         parts.append(
-            how(
+            "<h3>Rows quarantined by staging</h3>"
+            + how(
                 "every delivered row is either staged or quarantined with a reason, never silently dropped "
                 f"(marts.data_quality_summary). {fmt.number(quarantined)} of {fmt.number(raw)} rows "
                 f"({quarantined / raw:.2%}) were quarantined. 'superseded' rows are older versions of a "
@@ -960,8 +1041,7 @@ def section_quality(ctx: Context) -> Section:
         )
         if with_issues:
             parts.append(
-                "<h3>Quarantined rows by table and reason</h3>"
-                + charts.stacked_hbar_chart(
+                charts.stacked_hbar_chart(
                     "quarantine",
                     [
                         (name, sorted((fmt.label(k), v) for k, v in t["reasons"].items()))
@@ -969,31 +1049,40 @@ def section_quality(ctx: Context) -> Section:
                     ],
                     {fmt.label(k): v for k, v in colors.items()},
                     fmt.number,
+                    label_width=charts.label_width([name for name, _ in with_issues], size=12),
                     label="Quarantined rows by table and reason",
                 )
             )
         else:
             parts.append('<p class="empty">No row was quarantined.</p>')
         parts.append(
-            table(
-                ["source table", "rows delivered", "staged", "quarantined", "share quarantined"],
-                [
+            _details(
+                f"Rows per source table ({len(tables)} tables)",
+                table(
+                    ["source table", "rows delivered", "staged", "quarantined", "share quarantined"],
                     [
-                        escape(name),
-                        fmt.number(t["raw"]),
-                        fmt.number(t["raw"] - sum(t["reasons"].values())),
-                        fmt.number(sum(t["reasons"].values())),
-                        f"{sum(t['reasons'].values()) / t['raw']:.2%}",
-                    ]
-                    for name, t in sorted(tables.items())
-                ],
-                css="compact",
+                        [
+                            escape(name),
+                            fmt.number(t["raw"]),
+                            fmt.number(t["raw"] - sum(t["reasons"].values())),
+                            fmt.number(sum(t["reasons"].values())),
+                            f"{sum(t['reasons'].values()) / t['raw']:.2%}" if t["raw"] else "–",
+                        ]
+                        for name, t in sorted(tables.items())
+                    ],
+                    css="compact",
+                ),
             )
         )
     except data.Missing as missing:
         parts.append(unavailable("quarantine", missing, "The quarantine summary"))
     parts.append("<h3>Great Expectations validation</h3>" + _gx(ctx.gx))
     return Section("quality", title, "".join(parts))
+
+
+def _details(summary: str, body: str) -> str:
+    """A folded block a reader opens when they want the detail."""
+    return f"<details><summary>{escape(summary)}</summary>{body}</details>"
 
 
 def _gx(results: list[SuiteResult] | None) -> str:
@@ -1006,6 +1095,8 @@ def _gx(results: list[SuiteResult] | None) -> str:
     if not results:
         return '<p class="empty">The GX results list no suite.</p>'
     passed = sum(1 for s in results if s.success)
+    evaluated = sum(s.evaluated for s in results)
+    failing = sorted((s for s in results if not s.success), key=lambda s: s.name)
     rows = [
         [
             escape(s.name),
@@ -1015,27 +1106,26 @@ def _gx(results: list[SuiteResult] | None) -> str:
         ]
         for s in sorted(results, key=lambda s: (s.success, s.name))
     ]
-    chart = charts.stacked_hbar_chart(
-        "gx-results",
-        [
-            (s.name, [("passed", s.successful), ("failed", s.failed)])
-            for s in sorted(results, key=lambda s: s.name)
-        ],
-        {"passed": charts.POSITIVE, "failed": charts.NEGATIVE},
-        fmt.number,
-        label_width=230,
-        label="Expectations passed and failed per suite",
-    )
-    return (
-        f'<p class="sub">{passed} of {len(results)} suites passed.</p>'
-        + chart
-        + table(
-            ["suite", "result", "failed expectations", "expectations passed"],
-            rows,
-            numeric_from=3,
-            css="compact",
+    headers = ["suite", "result", "failed expectations", "expectations passed"]
+    out = [
+        f'<p class="sub">{passed} of {len(results)} suites passed ({fmt.number(evaluated)} expectations);'
+        + (" the failing ones:" if failing else " every table met its expectations.")
+        + "</p>"
+    ]
+    if failing:
+        out.append(
+            charts.stacked_hbar_chart(
+                "gx-results",
+                [(s.name, [("passed", s.successful), ("failed", s.failed)]) for s in failing],
+                {"passed": charts.POSITIVE, "failed": charts.NEGATIVE},
+                fmt.number,
+                label_width=charts.label_width([s.name for s in failing], size=12),
+                label="Expectations passed and failed per failing suite",
+            )
         )
-    )
+        out.append(table(headers, rows[: len(failing)], numeric_from=3, css="compact"))
+    out.append(_details(f"Every suite ({len(results)})", table(headers, rows, numeric_from=3, css="compact")))
+    return "".join(out)
 
 
 SECTIONS: list[Callable[[Context], Section]] = [
@@ -1093,6 +1183,11 @@ td { border-bottom: 1px solid #f0f3f6; padding: 4px 8px; }
 table.compact { width: auto; min-width: 420px; }
 table.compact td, table.compact th { padding: 3px 10px; }
 .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 6px; }
+.table-wrap { max-width: 100%; overflow-x: auto; }
+details { margin: 8px 0; }
+details summary { cursor: pointer; color: var(--accent); font-size: 13px; }
+ul.notes { margin: 4px 0 10px; padding-left: 20px; font-size: 13px; }
+ul.notes li { margin: 2px 0; }
 .unavailable { border: 1px dashed #c3ccd6; background: #fafbfc; border-radius: 6px; padding: 14px 16px;
   color: var(--muted); margin: 8px 0; }
 .unavailable strong { color: var(--ink); }
