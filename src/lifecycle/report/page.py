@@ -402,8 +402,8 @@ def section_rfm(ctx: Context) -> Section:
             "(F, 5 = most orders), each by quintile of buyers where values differ; order counts tie "
             "(every one-order buyer is F1, every two-order buyer F2), so F scores are not fifths. "
             "Every R x F cell belongs to one named segment (the commonly published RFM map, "
-            f"listed in the customer_rfm docs). {fmt.number(result.prospects)} people without orders are Prospects and not in "
-            "the grid."
+            f"listed in the customer_rfm docs). {fmt.number(result.prospects)} people without "
+            "orders are Prospects and not in the grid."
         )
         + '<div class="split">'
         + charts.score_grid(
