@@ -50,6 +50,7 @@ checked as (
                 or {{ fails_timestamp('source.ended_at') }}
                 then 'unparseable_timestamp'
             when {{ fails_decimal('source.cost') }} then 'unparseable_number'
+            when {{ is_implausibly_early('source.started_at', 'source.ended_at') }} then 'implausible_timestamp'
             when {{ clean_text('source.is_control') }} is not null
                 and {{ parse_boolean('source.is_control') }} is null
                 then 'invalid_value'

@@ -46,6 +46,7 @@ checked as (
                 or {{ fails_timestamp('source.updated_at') }}
                 then 'unparseable_timestamp'
             when {{ is_future('source.created_at') }} then 'future_timestamp'
+            when {{ is_implausibly_early('source.created_at', 'source.updated_at') }} then 'implausible_timestamp'
             when {{ is_malformed_email('source.email') }} then 'malformed_email'
         end as check_reason
 

@@ -31,6 +31,7 @@
                 or {{ fails_timestamp('source.received_at') }}
                 then 'unparseable_timestamp'
             when {{ is_future('source.' ~ adapter.quote('timestamp')) }} then 'future_timestamp'
+            when {{ is_implausibly_early('source.' ~ adapter.quote('timestamp')) }} then 'implausible_timestamp'
             when lower({{ clean_text('source.event_type') }})
                 not in ('track', 'page', 'screen', 'identify')
                 then 'invalid_value'

@@ -27,6 +27,7 @@
                 or {{ fails_decimal('source.tax_amount') }}
                 then 'unparseable_number'
             when {{ is_future('source.ordered_at') }} then 'future_timestamp'
+            when {{ is_implausibly_early('source.ordered_at', 'source.updated_at') }} then 'implausible_timestamp'
             when coalesce(lower({{ clean_text('source.status') }}), 'completed')
                 not in ('completed', 'cancelled', 'refunded', 'pending')
                 then 'invalid_value'

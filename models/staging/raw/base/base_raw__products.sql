@@ -36,6 +36,7 @@ checked as (
             when {{ is_blank('source.product_id') }} then 'null_key'
             when {{ fails_decimal('source.price') }} then 'unparseable_number'
             when {{ fails_timestamp('source.launched_at') }} then 'unparseable_timestamp'
+            when {{ is_implausibly_early('source.launched_at') }} then 'implausible_timestamp'
             when {{ parse_decimal('source.price') }} < 0 then 'negative_amount'
         end as check_reason
 

@@ -39,6 +39,7 @@ checked as (
             when {{ fails_integer('source.score') }} then 'unparseable_number'
             when {{ fails_timestamp('source.responded_at') }} then 'unparseable_timestamp'
             when {{ is_future('source.responded_at') }} then 'future_timestamp'
+            when {{ is_implausibly_early('source.responded_at') }} then 'implausible_timestamp'
             when lower({{ clean_text('source.survey_type') }}) not in ('nps', 'csat')
                 or (lower({{ clean_text('source.survey_type') }}) = 'nps'
                     and {{ parse_integer('source.score') }} not between 0 and 10)
