@@ -1,9 +1,12 @@
-"""`lifecycle build`: dbt build -> Great Expectations -> publish (serving file + exports).
+"""`lifecycle build`: dbt build -> quarantine gate -> Great Expectations -> publish (serving file
++ exports).
 
-Each step is a gate: when one fails the command stops with a message saying which gate failed
-and that the serving copy still holds the last good build. Warnings (source freshness,
-row-count anomalies, tables without a suite) never stop a build; they are recorded in the
-serving file and shown by the summary.
+Before dbt runs, a working file that another process holds, or one without orders, stops the
+build with a message saying what to do. Each step is a gate: when one fails the command stops
+with a message saying which gate failed and that the serving copy still holds the last good
+build. Warnings (source freshness, row-count anomalies, quarantined shares above the warn share,
+tables without a suite) never stop a build; they are recorded in the serving file and shown by
+the summary.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ import duckdb
 import yaml
 
 from lifecycle import paths
+from lifecycle.locks import check_writable
+from lifecycle.quality import quarantine_gate
 from lifecycle.quality.health import (
     BuildWarning,
     dbt_test_warnings,
@@ -77,6 +82,24 @@ def build_warnings(
     return warnings + table_row_warnings(published_row_counts(working), previous_counts, share)
 
 
+def before_dbt(working: Path) -> str | None:
+    """What keeps dbt from building `working` at all: another process holding the file, or no
+    orders delivered. None when dbt may run."""
+    return check_writable(working) or quarantine_gate.no_orders_delivered(working)
+
+
+def explain_failed_dbt(working: Path, variables: dict) -> None:
+    """After a failed dbt build, print what the quarantine gate would have stopped on: a delivery
+    whose rows were mostly quarantined makes later models fail for want of data (no as-of date,
+    no orders), and the gate's message says why."""
+    try:
+        stops = quarantine_gate.check(working, variables).stops
+    except (OSError, duckdb.Error):
+        return
+    for finding in stops:
+        print(f"\nthe quarantine gate would have stopped this build too:\n{finding.message}", file=sys.stderr)
+
+
 def build(
     working: Path,
     serving: Path,
@@ -98,11 +121,26 @@ def build(
         else f"nothing was published (no build has been published to {serving} yet)"
     )
     print(f"build {build_id}: dbt build on {working}", flush=True)
+    problem = before_dbt(working)
+    if problem:
+        print(f"\nbuild stopped before dbt build: {problem}\n{untouched}", file=sys.stderr)
+        return 1
     # dbt unit tests check SQL logic on fixtures, not the data: they belong to development and CI
     # (`make test` runs them), not to every production build (dbt's own advice)
     if (run_dbt or default_run_dbt)(PRODUCTION_BUILD + dbt_args, database=working) != 0:
+        explain_failed_dbt(working, project_vars(dbt_args))
         print(
             f"\nbuild stopped at gate 1, dbt build (models or tests failed, see above);\n{untouched}",
+            file=sys.stderr,
+        )
+        return 1
+
+    gate = quarantine_gate.check(working, project_vars(dbt_args))
+    print(gate.format(), flush=True)
+    if gate.stops:
+        print(
+            f"\nbuild stopped at the quarantine gate: {', '.join('raw.' + f.table for f in gate.stops)}"
+            f" lost too many rows to quarantine (listed above);\n{untouched}",
             file=sys.stderr,
         )
         return 1
@@ -130,6 +168,7 @@ def build(
     share = float(project_vars(dbt_args).get("row_count_change_warn_share", DEFAULT_ROW_CHANGE_SHARE))
     warnings = build_warnings(working, last_counts, share, now)
     warnings += dbt_test_warnings(paths.project_dir() / "target" / "run_results.json", now)
+    warnings += [BuildWarning("quarantine", f"raw.{f.table}", f.message) for f in gate.warnings]
     warnings += [
         BuildWarning(
             "no_suite",

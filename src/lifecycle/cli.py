@@ -32,10 +32,11 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
     from lifecycle.ingest import ContractError, ingest
+    from lifecycle.locks import WarehouseLocked
 
     try:
         report = ingest(Path(args.data_dir), database=_database(args), append=getattr(args, "append", False))
-    except ContractError as err:
+    except (ContractError, WarehouseLocked) as err:
         print(f"ingest failed, raw left unchanged:\n{err}", file=sys.stderr)
         return 2
     print(report.format())
