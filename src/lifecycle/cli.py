@@ -54,6 +54,20 @@ def _cmd_build(args: argparse.Namespace) -> int:
     return code
 
 
+def _cmd_forget(args: argparse.Namespace) -> int:
+    """Erase the persons with a deletion request from raw for good; the logic is lifecycle.forget."""
+    from lifecycle.forget import ForgetError, forget
+    from lifecycle.locks import WarehouseLocked
+
+    try:
+        report = forget(_database(args), _serving(args))
+    except (ForgetError, WarehouseLocked) as err:
+        print(f"forget failed, nothing was erased:\n{err}", file=sys.stderr)
+        return 2
+    print(report.format())
+    return 0
+
+
 def _cmd_export(args: argparse.Namespace) -> int:
     from lifecycle.export import export
 
@@ -349,6 +363,15 @@ def build_parser() -> argparse.ArgumentParser:
     add_serving(p)
     p.add_argument("dbt_args", nargs="*", help="extra dbt arguments (e.g. --select x --vars '{...}')")
     p.set_defaults(func=_cmd_build)
+
+    p = sub.add_parser(
+        "forget",
+        help="erase every person with a deletion request in the last build from raw, with an audit record;"
+        " the next build publishes without them",
+    )
+    add_database(p)
+    add_serving(p)
+    p.set_defaults(func=_cmd_forget)
 
     p = sub.add_parser(
         "export",

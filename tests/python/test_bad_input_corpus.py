@@ -1138,3 +1138,59 @@ def test_a_delivery_with_two_in_five_order_times_unparseable_is_not_published(ga
     assert err.count("ordered_at='10/02/2025 03:29'") == 3  # three example rows
     assert "80.00 of 200.00 USD" in err
     assert not serving.exists()
+
+
+# ---------------------------------------------------------------- placeholder times in a full build
+# One order at a placeholder time used to fail cohort_retention_agrees_with_kpi_monthly (1970),
+# stretch kpi_daily over 36,600 days (year 1) or crash int_clv_model_params (-infinity); one event
+# from a device clock months ahead became the as-of date and crashed the classifiers. Now the
+# placeholders are quarantined and the event does not move as_of_date: the whole build passes.
+
+CLOCK_AHEAD_EVENT = {
+    "event_id": "P-CLOCK",
+    "event_type": "track",
+    "event_name": "Product Viewed",
+    "anonymous_id": "B-A1",
+    "timestamp": "2026-11-30 08:00:00",  # the shop's data ends in April; loaded in December
+}
+PLACEHOLDER_ORDERS = {
+    "P-EPOCH": "1970-01-01 00:00:00",
+    "P-YEAR-ONE": "0001-01-01",
+    "P-MINUS-INFINITY": "-infinity",
+}
+
+
+@pytest.fixture(scope="module")
+def placeholder_build(tmp_path_factory) -> tuple[Path, int]:
+    root = tmp_path_factory.mktemp("placeholders")
+    data = root / "delivery"
+    data.mkdir()
+    orders = BASE["orders"] + [
+        {"order_id": order_id, "customer_id": "B-C1", "ordered_at": at, "total_amount": "30.00"}
+        for order_id, at in PLACEHOLDER_ORDERS.items()
+    ]
+    for table, rows in {**BASE, "orders": orders, "events": [*BASE["events"], CLOCK_AHEAD_EVENT]}.items():
+        write_csv(data, table, rows)
+    db = root / "warehouse.duckdb"
+    ingest(data, database=db, loaded_at=dt.datetime(2026, 12, 3))
+    return db, run_dbt(["build", "--exclude-resource-type", "unit_test"], database=db)
+
+
+def test_placeholder_order_times_are_quarantined_and_the_build_passes(placeholder_build):
+    db, code = placeholder_build
+    assert code == 0, "dbt build (models and every data test) failed"
+    verdicts = fetch(
+        db,
+        "select order_id, quarantine_reason from staging.base_raw__orders where order_id like 'P-%'",
+    )
+    assert dict(verdicts) == dict.fromkeys(PLACEHOLDER_ORDERS, "implausible_timestamp")
+    (first_day, days), *_ = fetch(db, "select min(kpi_date), count(*) from marts.kpi_daily")
+    assert first_day >= dt.date(2026, 1, 1) and days < 120
+
+
+def test_an_event_from_a_clock_months_ahead_does_not_move_as_of_date(placeholder_build):
+    db, code = placeholder_build
+    assert code == 0, "dbt build (models and every data test) failed"
+    # staged (it is before the load time), but the latest order (B-O2, 2026-04-02) sets the date
+    assert fetch(db, "select count(*) from staging.stg_raw__events where event_id = 'P-CLOCK'") == [(1,)]
+    assert fetch(db, "select as_of_date from intermediate.int_as_of_date") == [(dt.date(2026, 4, 2),)]

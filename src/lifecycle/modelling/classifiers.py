@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 import warnings
 from dataclasses import dataclass
 
@@ -64,6 +65,7 @@ class TrainResult:
     scores: pd.DataFrame  # customer_key, snapshot_date, role, model, probability, label
     chosen_model: str
     model_version: str
+    note: str = ""  # why the model fell back to BG/NBD or scored nobody, when it did
 
 
 def add_bgnbd_feature(snapshots: pd.DataFrame, horizon_days: int) -> pd.DataFrame:
@@ -182,6 +184,7 @@ def _train_and_score(snapshots: pd.DataFrame, label: str, task: str, random_stat
         )
 
     chosen = "bgnbd"
+    notes: list[str] = []
     if len(dates) >= 2 and labelled[label].nunique() == 2:
         train = _cap(labelled[labelled["snapshot_date"] < dates[-1]], random_state)
         holdout = labelled[labelled["snapshot_date"] == dates[-1]]
@@ -208,9 +211,15 @@ def _train_and_score(snapshots: pd.DataFrame, label: str, task: str, random_stat
             for n in ("bgnbd", "logistic_regression", "gradient_boosting")
             if n in results and results[n]["roc_auc"] >= results["bgnbd"]["roc_auc"]
         ]
-        chosen = min(eligible, key=lambda n: results[n]["log_loss"])
+        if eligible:
+            chosen = min(eligible, key=lambda n: results[n]["log_loss"])
+        else:  # a holdout of one class ranks nobody (ROC AUC undefined): keep BG/NBD
+            notes.append("the holdout snapshot has one class only, so BG/NBD is kept")
     # refit the winner on every labelled snapshot, score the as-of snapshot
-    if labelled[label].nunique() == 2:
+    if scoring.empty:
+        notes.append("no as-of snapshot to score")
+        final = np.empty(0)
+    elif labelled[label].nunique() == 2:
         refit = _cap(labelled, random_state)
         y_all = refit[label].to_numpy()
         if chosen == "bgnbd":
@@ -244,4 +253,9 @@ def _train_and_score(snapshots: pd.DataFrame, label: str, task: str, random_stat
     scores.loc[score_rows, "decile"] = deciles(
         scores.loc[score_rows, "probability"].to_numpy(), scores.loc[score_rows, "customer_key"].to_numpy()
     )
-    return TrainResult(scores=scores, chosen_model=chosen, model_version=f"{task}-{chosen}-{version}")
+    note = "; ".join(notes)
+    if note:  # the dbt log shows it next to the model
+        print(f"{task} model: {note}", file=sys.stderr)
+    return TrainResult(
+        scores=scores, chosen_model=chosen, model_version=f"{task}-{chosen}-{version}", note=note
+    )
