@@ -9,14 +9,24 @@
     ({{ clean_text(column) }} is null)
 {%- endmacro %}
 
-{#- Emails are matched trimmed and lower-cased (as Google and Meta normalize them). -#}
+{#- Characters that print as nothing but make two strings differ: zero-width space, non-joiner
+    and joiner, left-to-right and right-to-left marks and embeddings, word joiner and invisible
+    operators, byte order mark, soft hyphen, and the no-break spaces trim() keeps. An address
+    copied from a web page or a spreadsheet carries them, and the hash Google and Meta match on
+    would differ (issue 20). RE2 and Java both read \x{...}. -#}
+{% macro invisible_characters() -%}
+    [\x{200B}-\x{200F}\x{202A}-\x{202F}\x{2060}-\x{2064}\x{FEFF}\x{00AD}\x{00A0}]
+{%- endmacro %}
+
+{#- Emails are matched trimmed, lower-cased (as Google and Meta normalize them) and without
+    invisible characters. -#}
 {% macro normalize_email(column) -%}
-    lower({{ clean_text(column) }})
+    lower(nullif(trim({{ regexp_replace_all(column, invisible_characters(), '') }}), ''))
 {%- endmacro %}
 
 {#- Deliberately loose: one @, no spaces, a dot in the domain. Mail servers decide the rest. -#}
 {% macro is_malformed_email(column) -%}
-    ({{ clean_text(column) }} is not null
+    ({{ normalize_email(column) }} is not null
         and not {{ regexp_matches(normalize_email(column), '[^@ ]+@[^@ ]+[.][^@ ]+') }})
 {%- endmacro %}
 
@@ -58,4 +68,17 @@
 {#- A parsed timestamp after the load time (plus the allowed clock skew) cannot be real. -#}
 {% macro is_future(column) -%}
     ({{ parse_timestamp(clean_text(column)) }} > {{ dbt.dateadd('hour', var('max_future_skew_hours'), '_loaded_at') }})
+{%- endmacro %}
+
+{#- A parsed timestamp before var earliest_plausible_date is an export's placeholder for "no
+    time" (1970-01-01, 0001-01-01, -infinity), not a real one: quarantined as
+    implausible_timestamp, so no fact lands in 1970 and no model meets -infinity (issue 20).
+    Takes any number of columns; birth dates are not event times and are not checked. -#}
+{% macro is_implausibly_early() -%}
+    (
+    {%- for column in varargs %}
+        {{ parse_timestamp(clean_text(column)) }} < cast('{{ var("earliest_plausible_date") }}' as {{ dbt.type_timestamp() }})
+        {{- ' or' if not loop.last }}
+    {%- endfor %}
+    )
 {%- endmacro %}

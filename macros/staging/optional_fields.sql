@@ -1,6 +1,7 @@
 {#- Optional fields that fail their check: the value is nulled and the row kept. Only a failure
     of the key or of a required field quarantines a row (quarantine_verdict); a malformed
-    optional email, an unparseable optional timestamp or amount costs that value only, and
+    optional email, an unparseable or implausible (placeholder) optional timestamp or amount
+    costs that value only, and
     staging.nulled_values records which row, which column and why.
     Not listed, so still quarantined when invalid: fields whose absence has a meaning that a null
     would silently substitute (order status -> completed, currency -> the reporting currency,
@@ -13,6 +14,7 @@
             ('shipping_amount', 'unparseable_number'),
             ('tax_amount', 'unparseable_number'),
             ('updated_at', 'unparseable_timestamp'),
+            ('updated_at', 'implausible_timestamp'),
         ],
         'order_items': [
             ('unit_price', 'unparseable_number'),
@@ -23,13 +25,16 @@
             ('price', 'unparseable_number'),
             ('price', 'negative_amount'),
             ('launched_at', 'unparseable_timestamp'),
+            ('launched_at', 'implausible_timestamp'),
         ],
         'customers': [
             ('email', 'malformed_email'),
             ('birth_date', 'unparseable_timestamp'),
             ('created_at', 'unparseable_timestamp'),
             ('created_at', 'future_timestamp'),
+            ('created_at', 'implausible_timestamp'),
             ('updated_at', 'unparseable_timestamp'),
+            ('updated_at', 'implausible_timestamp'),
         ],
         'events': [
             ('email', 'malformed_email'),
@@ -37,19 +42,24 @@
         ],
         'campaigns': [
             ('started_at', 'unparseable_timestamp'),
+            ('started_at', 'implausible_timestamp'),
             ('ended_at', 'unparseable_timestamp'),
+            ('ended_at', 'implausible_timestamp'),
             ('cost', 'unparseable_number'),
             ('cost', 'negative_amount'),
         ],
         'survey_responses': [
             ('responded_at', 'unparseable_timestamp'),
             ('responded_at', 'future_timestamp'),
+            ('responded_at', 'implausible_timestamp'),
         ],
         'referrals': [
             ('referred_email', 'malformed_email'),
             ('created_at', 'unparseable_timestamp'),
             ('created_at', 'future_timestamp'),
+            ('created_at', 'implausible_timestamp'),
             ('converted_at', 'unparseable_timestamp'),
+            ('converted_at', 'implausible_timestamp'),
         ],
     } -%}
     {{ return(checks.get(table_name, [])) }}
@@ -74,6 +84,8 @@
         {{ fails_timestamp(raw_column) }}
     {%- elif reason == 'future_timestamp' -%}
         coalesce({{ is_future(raw_column) }}, false)
+    {%- elif reason == 'implausible_timestamp' -%}
+        coalesce({{ is_implausibly_early(raw_column) }}, false)
     {%- elif reason == 'unparseable_number' -%}
         {{ fails_decimal(raw_column) }}
     {%- elif reason == 'negative_amount' -%}

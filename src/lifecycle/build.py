@@ -1,5 +1,5 @@
-"""`lifecycle build`: dbt build -> Great Expectations -> warnings -> publish (serving file +
-exports) -> summary, as a sequence of phase functions.
+"""`lifecycle build`: dbt build -> quarantine gate -> Great Expectations -> warnings -> publish
+(serving file + exports) -> summary, as a sequence of phase functions.
 
 The phases share one BuildState (what the build knows so far). `build` runs them in order, and
 so does the benchmark (benchmarks/bench.py runs them in child processes of its own, the state
@@ -7,10 +7,13 @@ pickled between them), so what `make bench` times is what `lifecycle build` runs
 looks each phase function up by name at call time (`phase_<name>`).
 
 Each gate stops the build with a message saying which gate failed and that the serving copy still
-holds the last good build. Warnings (source freshness, row-count anomalies, tables without a
-suite, dbt tests of severity warn) never stop a build; they are recorded in the serving file and
-shown by the summary. Every phase prints a line when it ends (and one when it starts, for the
-long ones) with its time; the last line gives the total time and the build id.
+holds the last good build. Gate 1 is dbt build and, after it, the quarantine gate (the share of
+the newest delivery's rows quarantined); before dbt runs, a working file another process holds,
+or one without orders, stops the build with a message saying what to do. Warnings (source
+freshness, row-count anomalies, quarantined shares above the warn share, tables without a suite,
+dbt tests of severity warn) never stop a build; they are recorded in the serving file and shown
+by the summary. Every phase prints a line when it ends (and one when it starts, for the long
+ones) with its time; the last line gives the total time and the build id.
 """
 
 from __future__ import annotations
@@ -27,7 +30,9 @@ import duckdb
 
 from lifecycle import paths, settings
 from lifecycle.dbt_runner import run_dbt as default_run_dbt
+from lifecycle.locks import check_writable
 from lifecycle.publish import PUBLISHED_SCHEMAS, PublishResult, new_build_id, previous_build, publish
+from lifecycle.quality import quarantine_gate
 from lifecycle.quality.health import (
     BuildWarning,
     audience_shrink_warnings,
@@ -86,6 +91,7 @@ class BuildState:
     target_path: Path | None = None  # dbt's target/ (None: the project's)
     max_cells: int | None = None
     quality: Any = None  # quality.validate.QualityReport
+    quarantine: Any = None  # quality.quarantine_gate.GateResult
     warnings: list[BuildWarning] = field(default_factory=list)
     published: PublishResult | None = None
     summary: str | None = None
@@ -171,16 +177,48 @@ def build_warnings(
     return warnings + table_row_warnings(published_row_counts(working), previous_counts, share)
 
 
+def before_dbt(working: Path) -> str | None:
+    """What keeps dbt from building `working` at all: another process holding the file, or no
+    orders delivered. None when dbt may run."""
+    return check_writable(working) or quarantine_gate.no_orders_delivered(working)
+
+
+def explain_failed_dbt(working: Path, variables: dict) -> None:
+    """After a failed dbt build, print what the quarantine gate would have stopped on: a delivery
+    whose rows were mostly quarantined makes later models fail for want of data (no as-of date,
+    no orders), and the gate's message says why."""
+    try:
+        stops = quarantine_gate.check(working, variables).stops
+    except (OSError, duckdb.Error):
+        return
+    for finding in stops:
+        print(f"\nthe quarantine gate would have stopped this build too:\n{finding.message}", file=sys.stderr)
+
+
 # --------------------------------------------------------------------------- the phases
 def phase_dbt_build(state: BuildState, run_dbt: Callable[..., int] | None = None) -> str:
     """Gate 1: `dbt build` of models, snapshots, seeds and every data test. The dbt unit tests
     check SQL logic on fixtures, not the data: they belong to development and CI (`make test`
     runs them), not to every production build (dbt's own advice)."""
+    problem = before_dbt(state.working)
+    if problem:
+        raise GateFailed(1, f"before dbt build: {problem}")
     args = PRODUCTION_BUILD + state.dbt_args
     if state.target_path is not None:
         args += ["--target-path", str(state.target_path)]
     if (run_dbt or default_run_dbt)(args, database=state.working) != 0:
+        explain_failed_dbt(state.working, state.vars)
         raise GateFailed(1, "dbt build (models or tests failed, see above)")
+    # the quarantine gate: a delivery that lost too many rows to quarantine is not published
+    gate = quarantine_gate.check(state.working, state.vars)
+    state.quarantine = gate
+    print(gate.format(), flush=True)
+    if gate.stops:
+        raise GateFailed(
+            1,
+            f"the quarantine gate: {', '.join('raw.' + f.table for f in gate.stops)}"
+            " lost too many rows to quarantine (listed above)",
+        )
     return ""
 
 
@@ -227,6 +265,10 @@ def phase_warnings(state: BuildState) -> str:
         float(state.vars.get("audience_shrink_warn_share", DEFAULT_AUDIENCE_SHRINK_SHARE)),
     )
     warnings += dbt_test_warnings(state.run_results, state.now)
+    if state.quarantine is not None:
+        warnings += [
+            BuildWarning("quarantine", f"raw.{f.table}", f.message) for f in state.quarantine.warnings
+        ]
     warnings += [
         BuildWarning(
             "no_suite",

@@ -37,10 +37,11 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
     from lifecycle.ingest import ContractError, ingest
+    from lifecycle.locks import WarehouseLocked
 
     try:
         report = ingest(Path(args.data_dir), database=_database(args), append=getattr(args, "append", False))
-    except ContractError as err:
+    except (ContractError, WarehouseLocked) as err:
         print(f"ingest failed, raw left unchanged:\n{err}", file=sys.stderr)
         return 2
     print(report.format())
@@ -52,6 +53,20 @@ def _cmd_build(args: argparse.Namespace) -> int:
     from lifecycle.build import build
 
     return build(_database(args), _serving(args), args.dbt_args)
+
+
+def _cmd_forget(args: argparse.Namespace) -> int:
+    """Erase the persons with a deletion request from raw for good; the logic is lifecycle.forget."""
+    from lifecycle.forget import ForgetError, forget
+    from lifecycle.locks import WarehouseLocked
+
+    try:
+        report = forget(_database(args), _serving(args))
+    except (ForgetError, WarehouseLocked) as err:
+        print(f"forget failed, nothing was erased:\n{err}", file=sys.stderr)
+        return 2
+    print(report.format())
+    return 0
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
@@ -240,6 +255,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--list", action="store_true", help="list the metrics (`mf list metrics`)")
     # every other argument goes to `mf query` (--metrics, --group-by, --where, --csv ...), in order
     p.set_defaults(func=_cmd_metrics, mf_args=[])
+
+    p = sub.add_parser(
+        "forget",
+        help="erase every person with a deletion request in the last build from raw, with an audit record;"
+        " the next build publishes without them",
+    )
+    add_database(p)
+    add_serving(p)
+    p.set_defaults(func=_cmd_forget)
 
     p = sub.add_parser(
         "export",

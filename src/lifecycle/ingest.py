@@ -20,11 +20,14 @@ Staging (dbt) types, normalizes and quarantines; ingest only checks the contract
    ignored; two files for one table are an error.
 2. Every file is checked before anything is written, and every problem is collected into one
    ContractError: the required `orders` file missing; a required column missing; a file DuckDB
-   cannot read (not UTF-8, ragged rows, unclosed quotes); a column whose values mostly (more
-   than half of the non-empty ones) cannot be read as its contract type. A minority of bad
-   values is accepted and kept verbatim: staging quarantines those rows.
-3. Headers match the contract case-insensitively after trimming. Columns outside the contract
-   are not loaded and are listed as warnings; optional contract columns a file lacks are NULL.
+   cannot read (not UTF-8, ragged rows, unclosed quotes: the file's line is found and named); a
+   required column that is empty in every row; a column whose values mostly (more than half of
+   the non-empty ones) cannot be read as its contract type. A minority of bad values is accepted
+   and kept verbatim: staging quarantines those rows (and the build's quarantine gate stops a
+   delivery that loses more than a few percent of its rows).
+3. Headers match the contract case-insensitively after trimming; a contract column named twice
+   is an error (which one to load is a guess). Columns outside the contract are not loaded and
+   are listed as warnings; optional contract columns a file lacks are NULL.
 4. Then, in ONE transaction, the raw tables are written and `raw._ingest_log` gets one row per
    table per ingest. Any failure rolls back, so `raw` stays exactly as it was.
    - Replace (the default): every contract table is replaced, from its file, or, when the file
@@ -41,15 +44,19 @@ file to validate, one streaming `create table ... as select` (or `insert`) per f
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import gzip
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 import duckdb
 
 from lifecycle import paths
 from lifecycle.contract import DUCKDB_TYPES, LOAD_COLUMNS, Table, load_contract
+from lifecycle.locks import WarehouseLocked, lock_message
 
 # A column is rejected as "not readable as its type" when more than this share of its
 # delivered (non-null, non-empty) values fail to parse: that is a wrong file or a shifted
@@ -59,6 +66,10 @@ SUFFIXES = (".csv.gz", ".csv", ".parquet")
 EXAMPLES = 3
 # Characters a header line read as one single column most likely was meant to be split on.
 _DELIMITERS = (",", ";", "\t", "|")
+# DuckDB's CSV reader refuses a line longer than this (its max_line_size default).
+MAX_LINE_BYTES = 2_000_000
+# A DuckDB error can quote a whole line (megabytes): messages keep this much of each of its lines.
+MAX_REASON_CHARS = 200
 
 
 class ContractError(Exception):
@@ -154,8 +165,87 @@ def _find_files(data_dir: Path, tables: dict[str, Table]) -> tuple[dict[str, Pat
 def _reason(error: duckdb.Error) -> str:
     text = str(error).strip()
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    # DuckDB's CSV errors put the useful part ("CSV Error on Line: 7", the reason) on lines 1-3
-    return " ".join(lines[:3]) if lines else type(error).__name__
+    # DuckDB's CSV errors put the useful part ("CSV Error on Line: 7", the reason) on lines 1-3,
+    # and may quote the offending line whole
+    shortened = [
+        line if len(line) <= MAX_REASON_CHARS else line[:MAX_REASON_CHARS] + " ..." for line in lines
+    ]
+    return " ".join(shortened[:3]) if lines else type(error).__name__
+
+
+def _open_text(path: Path) -> TextIO:
+    if path.name.lower().endswith(".gz"):
+        return gzip.open(path, "rt", encoding="utf-8", newline="")
+    return path.open(encoding="utf-8", newline="")
+
+
+def _delimiter(header_line: str) -> str:
+    # what DuckDB's sniffer would pick for a header: the candidate it holds most often
+    return max(_DELIMITERS, key=lambda d: (header_line.count(d), d == ","))
+
+
+def _csv_records(f: TextIO) -> csv.reader:
+    first = f.readline()
+    f.seek(0)
+    csv.field_size_limit(2**31 - 1)  # long values are measured below, not refused by the reader
+    return csv.reader(f, delimiter=_delimiter(first), quotechar='"', doublequote=True, strict=True)
+
+
+def _csv_header(path: Path) -> list[str]:
+    """The header of a CSV file as delivered (DuckDB renames a repeated name to name_1)."""
+    try:
+        with _open_text(path) as f:
+            return next(_csv_records(f), [])
+    except (csv.Error, UnicodeDecodeError, OSError):
+        return []  # the file's own check reports what is wrong with it
+
+
+def _first_broken_line(path: Path) -> str | None:
+    """Where a CSV file first breaks its shape ('line N ...': file lines, the header is line 1),
+    found by reading it with Python's csv module; None when it finds nothing wrong. Runs only
+    when DuckDB has refused a file: DuckDB's sniffer errors carry no line number (or a wrong one)
+    and can quote megabytes of the offending line."""
+    line = 1
+    try:
+        with _open_text(path) as f:
+            records = _csv_records(f)
+            header = next(records, None)
+            if header is None:
+                return None
+            line = records.line_num + 1
+            for record in records:
+                if record and len(record) != len(header):
+                    return (
+                        f"line {line} has {len(record)} fields where the header has {len(header)}"
+                        " (a delimiter inside a value that is not quoted, or a field missing or too many)"
+                    )
+                size = sum(len(value.encode("utf-8")) for value in record)
+                if size > MAX_LINE_BYTES:
+                    return (
+                        f"line {line} holds {size:,} bytes, more than the {MAX_LINE_BYTES:,} a line may"
+                        " have (a missing line break, or a value that is not data)"
+                    )
+                line = records.line_num + 1
+    except csv.Error as err:
+        if "end of data" in str(err):
+            return (
+                f"line {line}: a quote opened on this line is never closed"
+                " (the rest of the file reads as one value)"
+            )
+        return f"line {line}: {err}"
+    except UnicodeDecodeError:
+        return f"it is not UTF-8 text (undecodable bytes on or after line {line}): save it as UTF-8"
+    return None
+
+
+def _unreadable(path: Path, error: duckdb.Error | None = None) -> str:
+    """The problem of a file DuckDB could not read: the broken line when one is found."""
+    broken = None if path.name.lower().endswith(".parquet") else _first_broken_line(path)
+    if broken:
+        return f"{path.name}: cannot be read as CSV: {broken}; nothing was loaded"
+    if error is None:
+        return f"{path.name}: cannot be read as CSV: its rows do not agree with its header"
+    return f"{path.name}: cannot be read: {_reason(error)}"
 
 
 def _as_text(column: str, duckdb_type: str) -> str:
@@ -183,27 +273,29 @@ def _check_file(
     try:
         described = con.execute(f"describe select * from {reader}").fetchall()
     except duckdb.Error as err:
-        return None, [f"{path.name}: cannot be read: {_reason(err)}"], []
+        return None, [_unreadable(path, err)], []
     columns = [(row[0], row[1]) for row in described]
 
     if is_csv and len(columns) == 1 and any(d in columns[0][0] for d in _DELIMITERS):
         # DuckDB's sniffer falls back to one column when rows disagree on their field count
-        return (
-            None,
-            [
-                f"{path.name}: cannot be read as CSV: the header {columns[0][0]!r} was read as a single"
-                " column, so the rows do not agree with it (a row with more or fewer fields than the"
-                " header, or a quote that is never closed)"
-            ],
-            [],
-        )
+        return None, [_unreadable(path)], []
+
+    # a contract column named twice: DuckDB loads the first and renames the second (name_1)
+    delivered = _csv_header(path) if is_csv else [name for name, _ in columns]
+    positions: dict[str, list[int]] = {}
+    for i, name in enumerate(delivered, start=1):
+        positions.setdefault(name.strip().lower(), []).append(i)
+    for key, at in positions.items():
+        if len(at) > 1 and key in table.column_names:
+            listed = ", ".join(str(i) for i in at[:-1]) + f" and {at[-1]}"
+            problems.append(
+                f"{path.name}: column '{key}' appears {len(at)} times in the header (columns {listed}):"
+                " which one to load is a guess; deliver it once"
+            )
 
     by_name: dict[str, tuple[str, str]] = {}
     for name, duckdb_type in columns:
-        key = name.strip().lower()
-        if key in by_name and key in table.column_names:
-            problems.append(f"{path.name}: column '{key}' appears more than once in the header")
-        by_name.setdefault(key, (name, duckdb_type))
+        by_name.setdefault(name.strip().lower(), (name, duckdb_type))
     for name in table.required_columns:
         if name not in by_name:
             problems.append(f"{path.name}: missing required column '{name}'")
@@ -216,6 +308,8 @@ def _check_file(
     # One pass over the whole file: it proves the file parses to its end (so the load cannot
     # fail half-way on a malformed row) and counts, per typed column, the values that fail.
     aggregates = ["count(*)"]
+    required = [name for name in table.required_columns if name in text]
+    aggregates += [f"count(nullif(trim({text[name]}), ''))" for name in required]
     for c in typed:
         value = f"nullif(trim({text[c.name]}), '')"
         fails = f"{value} is not null and try_cast({value} as {DUCKDB_TYPES[c.data_type]}) is null"
@@ -227,9 +321,17 @@ def _check_file(
     try:
         result = con.execute(f"select {', '.join(aggregates)} from {reader}").fetchall()[0]
     except duckdb.Error as err:
-        return None, [f"{path.name}: cannot be read: {_reason(err)}"], warnings
+        return None, [_unreadable(path, err)], warnings
+    rows = result[0]
+    for name, filled in zip(required, result[1 : 1 + len(required)], strict=True):
+        if rows and not filled:
+            problems.append(
+                f"{path.name}: required column '{name}' is empty in all {rows:,} rows"
+                " (a broken export: every row would be quarantined)"
+            )
+    offset = 1 + len(required)
     for i, c in enumerate(typed):
-        delivered, failed, examples = result[1 + 3 * i : 4 + 3 * i]
+        delivered, failed, examples = result[offset + 3 * i : offset + 3 + 3 * i]
         if delivered and failed / delivered > MAX_UNPARSEABLE_SHARE:
             shown = ", ".join(repr(e) for e in (examples or []))
             problems.append(
@@ -273,7 +375,8 @@ def ingest(
     (a delivery for incremental builds) and tables without a file are left as they are.
     Raises ContractError, listing every problem with file and column, before the database is
     even opened (an append without `orders` into a warehouse that has no `raw.orders` yet is
-    found inside the transaction and rolled back); a failure while loading rolls back, so `raw`
+    found inside the transaction and rolled back; WarehouseLocked when another process holds
+    the file); a failure while loading rolls back, so `raw`
     is left exactly as it was.
     """
     data_dir = Path(data_dir)
@@ -308,7 +411,13 @@ def ingest(
     # 2. write every raw table in one transaction
     database.parent.mkdir(parents=True, exist_ok=True)
     load = _Load(loaded_at=loaded_at, ingest_id=report.ingest_id, append=append)
-    con = duckdb.connect(str(database), config=paths.duckdb_config(database))
+    try:
+        con = duckdb.connect(str(database), config=paths.duckdb_config(database))
+    except duckdb.Error as err:
+        message = lock_message(database, err)
+        if message is None:
+            raise
+        raise WarehouseLocked(message) from None
     try:
         # text of Parquet TIMESTAMPTZ columns in UTC, whatever the machine's zone
         con.execute("set TimeZone = 'UTC'").fetchall()

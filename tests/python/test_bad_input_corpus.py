@@ -11,9 +11,13 @@ macros/staging/, not copied from a run.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
+import io
 import shutil
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -21,10 +25,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from lifecycle.build import build as lifecycle_build
+from lifecycle.cli import main
 from lifecycle.contract import load_contract
 from lifecycle.dbt_runner import run_dbt
-from lifecycle.ingest import ingest
+from lifecycle.ingest import ContractError, ingest
 from lifecycle.paths import project_dir
+from lifecycle.quality import quarantine_gate
+from lifecycle.settings import effective_vars
 
 pytestmark = pytest.mark.e2e
 
@@ -669,6 +677,171 @@ CASES = [
         ],
     ),
     Case("unknown_event_type", [Row("events", event("C-TYPE", event_type="click"), "invalid_value")]),
+    # placeholder times of real exports (issue 20): before earliest_plausible_date (1990-01-01) a
+    # timestamp is quarantined, so no fact lands in 1970 or in year 1 and no model meets -infinity
+    Case(
+        "order_at_the_unix_epoch",
+        [Row("orders", order("C-EPOCH", ordered_at="1970-01-01 00:00:00"), "implausible_timestamp")],
+    ),
+    Case(
+        "order_in_year_one",
+        [Row("orders", order("C-YEAR1", ordered_at="0001-01-01"), "implausible_timestamp")],
+    ),
+    Case(
+        "order_at_minus_infinity",
+        [Row("orders", order("C-NEGINF", ordered_at="-infinity"), "implausible_timestamp")],
+    ),
+    Case("order_at_infinity", [Row("orders", order("C-INFTIME", ordered_at="infinity"), "future_timestamp")]),
+    Case(
+        "order_updated_at_the_epoch",
+        [Row("orders", order("C-UPD-EPOCH", updated_at="1970-01-01"), "implausible_timestamp")],
+    ),
+    Case(
+        "order_on_the_earliest_plausible_day",
+        [
+            Row(
+                "orders",
+                order("C-1990", ordered_at="1990-01-01 00:00:00"),
+                staged={"ordered_at": dt.datetime(1990, 1, 1)},
+            )
+        ],
+    ),
+    Case(
+        "event_at_the_unix_epoch",
+        [Row("events", event("C-EPOCH-E", timestamp="1970-01-01T00:00:00Z"), "implausible_timestamp")],
+    ),
+    Case(
+        "message_event_in_year_one",
+        [
+            Row(
+                "message_events",
+                {
+                    "message_event_id": "C-YEAR1-M",
+                    "channel": "email",
+                    "event": "sent",
+                    "occurred_at": "0001-01-01",
+                },
+                "implausible_timestamp",
+            )
+        ],
+    ),
+    Case(
+        "customer_created_in_1900",
+        [Row("customers", customer("C-1900", created_at="1900-01-01"), "implausible_timestamp")],
+    ),
+    Case(
+        "consent_recorded_at_the_epoch",
+        [
+            Row(
+                "consents",
+                {"customer_id": "B-C1", "channel": "email", "status": "granted", "recorded_at": "1970-01-01"},
+                "implausible_timestamp",
+            )
+        ],
+    ),
+    Case(
+        "birth_date_before_1990_is_a_birth_date",
+        [
+            Row(
+                "customers",
+                customer("C-BORN", birth_date="1975-05-01"),
+                staged={"birth_date": dt.date(1975, 5, 1)},
+            )
+        ],
+    ),
+    # a trunk prefix written as (0) after the country code is dropped (Germany, the UK,
+    # Switzerland, Austria, the Netherlands write numbers so); Italy's leading 0 is the number's
+    Case(
+        "german_trunk_zero_in_brackets",
+        [
+            Row(
+                "customers",
+                customer("C-TEL-DE", phone="+49 (0) 30 123456", country="DE"),
+                staged={"phone_e164": "+4930123456"},
+            )
+        ],
+    ),
+    Case(
+        "british_trunk_zero_in_brackets",
+        [
+            Row(
+                "customers",
+                customer("C-TEL-GB", phone="+44 (0)20 7946 0958", country="GB"),
+                staged={"phone_e164": "+442079460958"},
+            )
+        ],
+    ),
+    Case(
+        "swiss_trunk_zero_in_brackets_after_00",
+        [
+            Row(
+                "customers",
+                customer("C-TEL-CH", phone="0041 (0)44 668 18 00", country="CH"),
+                staged={"phone_e164": "+41446681800"},
+            )
+        ],
+    ),
+    Case(
+        "dutch_national_number_with_its_trunk_in_brackets",
+        [
+            Row(
+                "customers",
+                customer("C-TEL-NL", phone="(0)20 555 1234", country="NL"),
+                staged={"phone_e164": "+31205551234"},
+            )
+        ],
+    ),
+    Case(
+        "italian_leading_zero_is_kept",
+        [
+            Row(
+                "customers",
+                customer("C-TEL-IT", phone="+39 06 6982 1234", country="IT"),
+                staged={"phone_e164": "+390669821234"},
+            )
+        ],
+    ),
+    # invisible characters copied along with an address: the same email, the same hash
+    Case(
+        "email_with_a_trailing_zero_width_space",
+        [
+            Row(
+                "customers",
+                customer("C-ZWSP", email="ana.zw@example.com\u200b"),
+                staged={"email": "ana.zw@example.com"},
+            )
+        ],
+    ),
+    Case(
+        "email_with_a_byte_order_mark_and_a_no_break_space",
+        [
+            Row(
+                "customers",
+                customer("C-BOM", email="\ufeffAna.Bom@Example.com\u00a0"),
+                staged={"email": "ana.bom@example.com"},
+            )
+        ],
+    ),
+    Case(
+        "email_with_a_soft_hyphen_and_a_word_joiner",
+        [
+            Row(
+                "orders",
+                order("C-SHY", email="an\u00ada.shy@exam\u2060ple.com"),
+                staged={"email": "ana.shy@example.com"},
+            )
+        ],
+    ),
+    Case(
+        "event_email_with_a_zero_width_joiner",
+        [
+            Row(
+                "events",
+                event("C-ZWJ", email="ana.zwj@example.com\u200d"),
+                staged={"email": "ana.zwj@example.com"},
+            )
+        ],
+    ),
 ]
 
 
@@ -799,8 +972,10 @@ def test_nothing_else_changes(warehouses):
         if row.reason
     }
     for table, key in changed_base:
+        # a staged row keeps no source_key (the event spine): find it by its key columns
+        where = " and ".join(f"{k} = ?" for k in KEYS[table])
         (raw_row_id,) = fetch(
-            base, f"select _raw_row_id from staging.base_raw__{table} where source_key = ?", ["|".join(key)]
+            base, f"select _raw_row_id from staging.base_raw__{table} where {where}", list(key)
         )[0]
         expected.add((table, raw_row_id, "superseded"))
     assert set(fetch(corpus, quarantined)) == expected
@@ -811,3 +986,282 @@ def test_raw_is_intact_after_sql_looking_text(warehouses):
     for table in ("orders", "customers", "events"):
         delivered = len(BASE.get(table, [])) + len(placed.get(table, []))
         assert fetch(corpus, f"select count(*) from raw.{table}") == [(delivered,)]
+
+
+# ---------------------------------------------------------------- bad files (issue 20)
+# A file that cannot be loaded as it is stops ingest with a message a person can act on: the file,
+# the line, what was expected; raw stays as it was.
+
+ORDERS_HEADER = "order_id,ordered_at,total_amount\n"
+
+
+def ingest_error(tmp_path: Path, files: dict[str, str | bytes]) -> str:
+    data = tmp_path / "delivery"
+    data.mkdir()
+    for name, content in files.items():
+        if isinstance(content, bytes):
+            (data / name).write_bytes(content)
+        else:
+            (data / name).write_text(content, encoding="utf-8", newline="")
+    db = tmp_path / "w.duckdb"
+    with pytest.raises(ContractError) as err:
+        ingest(data, database=db)
+    assert not db.exists(), "a refused delivery must not even create the warehouse"
+    return str(err.value)
+
+
+def test_a_ragged_row_names_its_file_line_and_field_counts(tmp_path):
+    message = ingest_error(
+        tmp_path, {"orders.csv": ORDERS_HEADER + "1,2026-01-01,5\n2,2026-01-02,6,7\n3,2026-01-03,8\n"}
+    )
+    assert "orders.csv" in message and "line 3" in message
+    assert "4 fields" in message and "header has 3" in message
+    assert "search space" not in message
+
+
+def test_an_unclosed_quote_names_the_line_it_opens_on(tmp_path):
+    message = ingest_error(
+        tmp_path, {"orders.csv": ORDERS_HEADER + '1,2026-01-01,5\n2,"2026-01-02,6\n3,2026-01-03,8\n'}
+    )
+    assert "orders.csv" in message and "line 3" in message and "quote" in message
+
+
+def test_a_ragged_row_deep_in_a_large_file_is_found(tmp_path):
+    body = "".join(f"{i},2026-01-01 10:00:00,{i}.00\n" for i in range(1, 30_001))
+    body += "30001,2026-01-01 10:00:00,1.00,extra\n"
+    message = ingest_error(tmp_path, {"orders.csv": ORDERS_HEADER + body})
+    assert "orders.csv" in message and "line 30002" in message and "4 fields" in message
+
+
+def test_a_column_twice_in_the_header_stops_ingest(tmp_path):
+    message = ingest_error(
+        tmp_path, {"orders.csv": "order_id,total_amount,ordered_at,Total_Amount\n1,5,2026-01-01,6\n"}
+    )
+    assert "orders.csv" in message and "'total_amount'" in message
+    assert "2 times" in message and "columns 2 and 4" in message
+
+
+def test_a_two_megabyte_line_gives_a_short_message(tmp_path):
+    message = ingest_error(
+        tmp_path, {"orders.csv": ORDERS_HEADER + "1,2026-01-01,5\n2,2026-01-02," + "x" * 2_100_000 + "\n"}
+    )
+    assert "orders.csv" in message and "line 3" in message
+    assert len(message) < 600, message[:1000]
+
+
+def test_a_required_column_empty_in_every_row_stops_ingest(tmp_path):
+    message = ingest_error(tmp_path, {"orders.csv": ORDERS_HEADER + "1,,5\n2,  ,6\n3,,7\n"})
+    assert "orders.csv" in message and "'ordered_at'" in message and "empty in all 3 rows" in message
+
+
+# ---------------------------------------------------------------- a working file held by another process
+
+
+@pytest.fixture
+def locked_warehouse(tmp_path):
+    """A warehouse file that another process holds open (as a BI tool or a notebook would)."""
+    data = tmp_path / "delivery"
+    data.mkdir()
+    write_csv(data, "orders", BASE["orders"])
+    db = tmp_path / "warehouse.duckdb"
+    ingest(data, database=db)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ready', flush=True);"
+            " time.sleep(300)",
+            str(db),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        yield data, db, holder.pid
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def run_cli(*args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(args))
+    return code, out.getvalue(), err.getvalue()
+
+
+def assert_names_the_lock_holder(message: str, db: Path, pid: int) -> None:
+    assert str(db) in message and f"PID {pid}" in message, message
+    assert "close" in message and "serving copy" in message, message
+    assert "Traceback" not in message and "IO Error" not in message, message
+
+
+def test_ingest_into_a_locked_file_says_who_holds_it(locked_warehouse):
+    data, db, pid = locked_warehouse
+    code, _, err = run_cli("ingest", str(data), "--database", str(db))
+    assert code == 2
+    assert_names_the_lock_holder(err, db, pid)
+
+
+def test_build_on_a_locked_file_says_who_holds_it_before_running_dbt(locked_warehouse, tmp_path, capsys):
+    _, db, pid = locked_warehouse
+    calls = []
+    code = lifecycle_build(db, tmp_path / "serving.duckdb", [], run_dbt=lambda *a, **k: calls.append(a) or 0)
+    err = capsys.readouterr().err
+    assert code == 1 and calls == []
+    assert_names_the_lock_holder(err, db, pid)
+
+
+def test_an_empty_warehouse_says_no_orders_were_delivered(tmp_path, capsys):
+    data = tmp_path / "delivery"
+    data.mkdir()
+    write_csv(data, "orders", [])
+    db = tmp_path / "warehouse.duckdb"
+    ingest(data, database=db)
+    calls = []
+    code = lifecycle_build(db, tmp_path / "serving.duckdb", [], run_dbt=lambda *a, **k: calls.append(a) or 0)
+    err = capsys.readouterr().err
+    assert code == 1 and calls == []
+    assert "no orders delivered" in err and "raw.orders" in err
+
+
+# ---------------------------------------------------------------- the quarantine gate (issue 20)
+# Fewer than half of a column's values unreadable passes ingest (a few bad rows are staging's
+# job), so the share a delivery loses to quarantine is checked after dbt build: above
+# quarantine_stop_share (5%) nothing is published.
+
+STAGING_ONLY = ["--select", "+path:models/staging", "--indirect-selection", "cautious"]
+
+
+def orders_rows(prefix: str, good: int, bad: int, bad_amount: str = "10.00") -> list[dict[str, str]]:
+    """`good` orders at 10.00 and `bad` ones whose time is written day-first (quarantined)."""
+    rows = [
+        {
+            "order_id": f"{prefix}-{i}",
+            "ordered_at": f"2026-04-{1 + i % 28:02d} 10:00:00",
+            "total_amount": "10.00",
+        }
+        for i in range(good)
+    ]
+    rows += [
+        {"order_id": f"{prefix}-bad-{i}", "ordered_at": "10/02/2025 03:29", "total_amount": bad_amount}
+        for i in range(bad)
+    ]
+    return rows
+
+
+@pytest.fixture(scope="module")
+def gate_warehouse(tmp_path_factory):
+    root = tmp_path_factory.mktemp("gate")
+    return root, root / "warehouse.duckdb"
+
+
+def deliver(root: Path, db: Path, name: str, rows: list[dict[str, str]], append: bool) -> None:
+    data = root / name
+    data.mkdir()
+    write_csv(data, "orders", rows)
+    ingest(data, database=db, loaded_at=LOADED_AT, append=append)
+
+
+def test_gate_warns_on_a_small_share_and_ignores_re_deliveries(gate_warehouse):
+    root, db = gate_warehouse
+    first = orders_rows("A", good=49, bad=1)  # 2%: above the warn share (1%), under the stop share (5%)
+    deliver(root, db, "d1", first, append=False)
+    assert run_dbt(["build", *STAGING_ONLY], database=db) == 0
+    result = quarantine_gate.check(db, effective_vars([]))
+    assert [(f.table, f.stops) for f in result.findings] == [("orders", False)]
+    message = result.findings[0].message
+    assert "raw.orders: 1 of 50 rows (2.0%)" in message and "unparseable_timestamp: 1 rows" in message
+    assert "ordered_at='10/02/2025 03:29'" in message and "line 51" in message
+    assert "10.00 of 500.00 USD" in message
+
+    # the same file again: 49 exact copies (duplicate, not lost) and the bad row, bad again
+    deliver(root, db, "d2", first, append=True)
+    assert run_dbt(["build", *STAGING_ONLY], database=db) == 0
+    (finding,) = quarantine_gate.check(db, effective_vars([])).findings
+    assert not finding.stops and "raw.orders: 1 of 50 rows (2.0%)" in finding.message
+
+
+def test_gate_stops_on_the_order_value_a_few_rows_carry(gate_warehouse):
+    root, db = gate_warehouse
+    # 1 row of 41 (2.4%) but 1,000 of 1,400 of the delivery's order value (71.4%)
+    deliver(root, db, "d3", orders_rows("B", good=40, bad=1, bad_amount="1000.00"), append=True)
+    assert run_dbt(["build", *STAGING_ONLY], database=db) == 0
+    (finding,) = quarantine_gate.check(db, effective_vars([])).findings
+    assert finding.stops and "1 of 41 rows (2.4%)" in finding.message
+    assert "1,000.00 of 1,400.00 USD of completed-order value (71.4%)" in finding.message
+    # a var raises the share: the same delivery then only warns
+    relaxed = quarantine_gate.check(db, effective_vars(["--vars", "{quarantine_stop_share: 0.8}"]))
+    assert [f.stops for f in relaxed.findings] == [False]
+
+
+def test_a_delivery_with_two_in_five_order_times_unparseable_is_not_published(gate_warehouse, capsys):
+    root, db = gate_warehouse
+    deliver(root, db, "d4", orders_rows("C", good=12, bad=8), append=True)
+    serving = root / "serving" / "warehouse.duckdb"
+    code = lifecycle_build(db, serving, STAGING_ONLY)
+    captured = capsys.readouterr()
+    err = captured.out + captured.err
+    assert code == 1
+    assert "build stopped at gate 1, the quarantine gate: raw.orders" in captured.err
+    assert "raw.orders: 8 of 20 rows (40.0%)" in err and "unparseable_timestamp: 8 rows" in err
+    assert err.count("ordered_at='10/02/2025 03:29'") == 3  # three example rows
+    assert "80.00 of 200.00 USD" in err
+    assert not serving.exists()
+
+
+# ---------------------------------------------------------------- placeholder times in a full build
+# One order at a placeholder time used to fail cohort_retention_agrees_with_kpi_monthly (1970),
+# stretch kpi_daily over 36,600 days (year 1) or crash int_clv_model_params (-infinity); one event
+# from a device clock months ahead became the as-of date and crashed the classifiers. Now the
+# placeholders are quarantined and the event does not move as_of_date: the whole build passes.
+
+CLOCK_AHEAD_EVENT = {
+    "event_id": "P-CLOCK",
+    "event_type": "track",
+    "event_name": "Product Viewed",
+    "anonymous_id": "B-A1",
+    "timestamp": "2026-11-30 08:00:00",  # the shop's data ends in April; loaded in December
+}
+PLACEHOLDER_ORDERS = {
+    "P-EPOCH": "1970-01-01 00:00:00",
+    "P-YEAR-ONE": "0001-01-01",
+    "P-MINUS-INFINITY": "-infinity",
+}
+
+
+@pytest.fixture(scope="module")
+def placeholder_build(tmp_path_factory) -> tuple[Path, int]:
+    root = tmp_path_factory.mktemp("placeholders")
+    data = root / "delivery"
+    data.mkdir()
+    orders = BASE["orders"] + [
+        {"order_id": order_id, "customer_id": "B-C1", "ordered_at": at, "total_amount": "30.00"}
+        for order_id, at in PLACEHOLDER_ORDERS.items()
+    ]
+    for table, rows in {**BASE, "orders": orders, "events": [*BASE["events"], CLOCK_AHEAD_EVENT]}.items():
+        write_csv(data, table, rows)
+    db = root / "warehouse.duckdb"
+    ingest(data, database=db, loaded_at=dt.datetime(2026, 12, 3))
+    return db, run_dbt(["build", "--exclude-resource-type", "unit_test"], database=db)
+
+
+def test_placeholder_order_times_are_quarantined_and_the_build_passes(placeholder_build):
+    db, code = placeholder_build
+    assert code == 0, "dbt build (models and every data test) failed"
+    verdicts = fetch(
+        db,
+        "select order_id, quarantine_reason from staging.base_raw__orders where order_id like 'P-%'",
+    )
+    assert dict(verdicts) == dict.fromkeys(PLACEHOLDER_ORDERS, "implausible_timestamp")
+    (first_day, days), *_ = fetch(db, "select min(kpi_date), count(*) from marts.kpi_daily")
+    assert first_day >= dt.date(2026, 1, 1) and days < 120
+
+
+def test_an_event_from_a_clock_months_ahead_does_not_move_as_of_date(placeholder_build):
+    db, code = placeholder_build
+    assert code == 0, "dbt build (models and every data test) failed"
+    # staged (it is before the load time), but the latest order (B-O2, 2026-04-02) sets the date
+    assert fetch(db, "select count(*) from staging.stg_raw__events where event_id = 'P-CLOCK'") == [(1,)]
+    assert fetch(db, "select as_of_date from intermediate.int_as_of_date") == [(dt.date(2026, 4, 2),)]

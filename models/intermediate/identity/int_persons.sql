@@ -1,4 +1,7 @@
-{#- One row per resolved person: the identifiers that make them up. -#}
+{#- One row per resolved person: the identifiers that make them up. A person with a deletion
+    request is not here (nor, so, in any model built from this one): between the request and
+    `lifecycle forget`, which purges their raw rows, only the identity models themselves and the
+    staging of the delivery hold them. -#}
 with
 
 graph as (
@@ -57,6 +60,10 @@ from_orders as (
     from unresolved_orders
 ),
 
+deleted as (
+    select customer_key from {{ ref('int_deleted_customer_keys') }}
+),
+
 final as (
     select
         *,
@@ -66,6 +73,7 @@ final as (
         union all
         select * from from_orders
     ) as persons
+    where customer_key not in (select customer_key from deleted)
 )
 
 select * from final

@@ -13,7 +13,10 @@ countries as (
 phones as (
     select
         customers.customer_id,
-        {{ regexp_replace_all('customers.phone_raw', '[^0-9]', '') }} as digits,
+        -- '+49 (0) 30 123456': a trunk prefix written as (0) is not dialled after the country code
+        -- (Germany, the UK, Switzerland, Austria, the Netherlands write numbers so); in a national
+        -- number it is the trunk prefix, dropped below anyway
+        {{ regexp_replace_all(regexp_replace_all('customers.phone_raw', '[(]0[)]', ''), '[^0-9]', '') }} as digits,
         customers.phone_raw like '+%' as has_plus,
         countries.calling_code,
         countries.trunk_prefix

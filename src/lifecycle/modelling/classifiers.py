@@ -613,6 +613,8 @@ def fits_frame(rows: list[dict]) -> pd.DataFrame:
 
 def score(data: TaskData, fit_row: dict) -> np.ndarray:
     """Probabilities of the scoring rows from a row of int_classifier_fits."""
+    if len(data) == 0:  # no as-of snapshot to score (scikit-learn refuses zero rows)
+        return np.zeros(0)
     name = str(fit_row["model"])
     model = deserialize(fit_row.get("payload"))
     if name != "bgnbd" and model is None:

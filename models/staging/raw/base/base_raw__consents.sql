@@ -39,6 +39,7 @@ checked as (
                 then 'missing_value'
             when {{ fails_timestamp('source.recorded_at') }} then 'unparseable_timestamp'
             when {{ is_future('source.recorded_at') }} then 'future_timestamp'
+            when {{ is_implausibly_early('source.recorded_at') }} then 'implausible_timestamp'
             when lower({{ clean_text('source.status') }}) not in ('granted', 'revoked')
                 or lower({{ clean_text('source.channel') }})
                 not in ('email', 'sms', 'push', 'whatsapp', 'ads')

@@ -29,7 +29,10 @@ checked as (
         lower({{ clean_text('source.regulation') }}) as regulation,
 
         -- timestamps
-        {{ parse_timestamp(clean_text('source.requested_at')) }} as requested_at,
+        -- a placeholder date (before earliest_plausible_date) is no date; the request still counts
+        case when not {{ is_implausibly_early('source.requested_at') }}
+            then {{ parse_timestamp(clean_text('source.requested_at')) }}
+        end as requested_at,
 
         case
             when {{ is_blank('source.customer_id') }} and {{ is_blank('source.email') }}

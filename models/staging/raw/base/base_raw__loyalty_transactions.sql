@@ -38,6 +38,7 @@ checked as (
             when {{ fails_integer('source.points') }} then 'unparseable_number'
             when {{ fails_timestamp('source.occurred_at') }} then 'unparseable_timestamp'
             when {{ is_future('source.occurred_at') }} then 'future_timestamp'
+            when {{ is_implausibly_early('source.occurred_at') }} then 'implausible_timestamp'
         end as check_reason
 
     from source

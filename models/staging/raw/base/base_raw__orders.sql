@@ -21,6 +21,7 @@
             when {{ fails_timestamp('source.ordered_at') }} then 'unparseable_timestamp'
             when {{ fails_decimal('source.total_amount') }} then 'unparseable_number'
             when {{ is_future('source.ordered_at') }} then 'future_timestamp'
+            when {{ is_implausibly_early('source.ordered_at') }} then 'implausible_timestamp'
             when coalesce(lower({{ clean_text('source.status') }}), 'completed')
                 not in ('completed', 'cancelled', 'refunded', 'pending')
                 then 'invalid_value'
