@@ -694,7 +694,14 @@ CASES = [
     Case("order_at_infinity", [Row("orders", order("C-INFTIME", ordered_at="infinity"), "future_timestamp")]),
     Case(
         "order_updated_at_the_epoch",
-        [Row("orders", order("C-UPD-EPOCH", updated_at="1970-01-01"), "implausible_timestamp")],
+        [
+            Row(
+                "orders",
+                order("C-UPD-EPOCH", updated_at="1970-01-01"),
+                staged={"updated_at": None},
+                nulled={"updated_at": "implausible_timestamp"},
+            )
+        ],
     ),
     Case(
         "order_on_the_earliest_plausible_day",
@@ -727,7 +734,14 @@ CASES = [
     ),
     Case(
         "customer_created_in_1900",
-        [Row("customers", customer("C-1900", created_at="1900-01-01"), "implausible_timestamp")],
+        [
+            Row(
+                "customers",
+                customer("C-1900", created_at="1900-01-01"),
+                staged={"created_at": None},
+                nulled={"created_at": "implausible_timestamp"},
+            )
+        ],
     ),
     Case(
         "consent_recorded_at_the_epoch",

@@ -46,6 +46,10 @@ class Skipped:
 
 
 SQL_EXAMPLE = "sql: the restricted contacts join"
+METRICS_EXAMPLE = (
+    ".venv/bin/lifecycle metrics --metrics revenue,repeat_customer_rate,churn_rate"
+    " --group-by metric_time__month"
+)
 
 CHECKED: dict[str, Run | Covered | Skipped] = {
     # in README order of a new user's first session
@@ -66,23 +70,37 @@ CHECKED: dict[str, Run | Covered | Skipped] = {
         "LIFECYCLE_DUCKDB_PATH=data/warehouse.duckdb .venv/bin/dbt build --profiles-dir .",
         "ERROR=0",
     ),
-    "LIFECYCLE_DUCKDB_PATH=data/warehouse.duckdb DBT_PROFILES_DIR=. .venv/bin/mf query --metrics"
-    " revenue,repeat_customer_rate,churn_rate --group-by metric_time__month": Run(
-        "LIFECYCLE_DUCKDB_PATH=data/warehouse.duckdb DBT_PROFILES_DIR=. .venv/bin/mf query --metrics"
-        " revenue,repeat_customer_rate,churn_rate --group-by metric_time__month",
-        "metric_time__month",
+    "lifecycle metrics [--database FILE | --serving FILE] [mf query args]": Run(
+        ".venv/bin/lifecycle metrics --list", "repeat_customer_rate"
     ),
+    "lifecycle metrics": Run(".venv/bin/lifecycle metrics --list", "repeat_customer_rate"),
+    ".venv/bin/lifecycle metrics --list": Run(".venv/bin/lifecycle metrics --list", "repeat_customer_rate"),
+    METRICS_EXAMPLE: Run(METRICS_EXAMPLE, "metric_time__month"),
     # elsewhere
+    ".venv/bin/lifecycle metrics --database data/cdnow.duckdb --metrics revenue --group-by metric_time__month"
+    " --csv r.csv": Covered(
+        "test_build.py::test_metrics_query_the_serving_copy_after_a_build_of_another_file"
+    ),
+    "lifecycle build --database": Covered(
+        "test_build.py::test_metrics_query_the_serving_copy_after_a_build_of_another_file"
+    ),
+    "lifecycle forget [--database FILE]": Covered(
+        "test_forget.py::test_after_forget_and_a_build_no_table_or_file_holds_them"
+    ),
+    "lifecycle forget": Covered("test_forget.py::test_after_forget_and_a_build_no_table_or_file_holds_them"),
+    "lifecycle build --vars '{quarantine_stop_share: 0.5}'": Covered(
+        "test_bad_input_corpus.py::test_gate_stops_on_the_order_value_a_few_rows_carry"
+    ),
     "make run": Covered("test_demo.py::test_demo_runs_end_to_end_twice_beside_its_warehouse"),
     "lifecycle demo": Covered("test_demo.py::test_demo_runs_end_to_end_twice_beside_its_warehouse"),
     "lifecycle ingest that/folder && lifecycle build": Covered(
         "test_your_own_data.py::test_each_readme_shape_publishes_and_says_what_is_empty"
     ),
     "lifecycle build --vars '{as_of_date: 1998-06-30}'": Covered(
-        "test_build_gates.py::test_vars_from_the_command_line_override_the_project"
+        "test_build.py::test_the_vars_of_a_build_label_its_summary_report_and_exports"
     ),
     "lifecycle build --vars '{reporting_currency: EUR}'": Covered(
-        "test_build_gates.py::test_vars_from_the_command_line_override_the_project"
+        "test_build.py::test_the_vars_of_a_build_label_its_summary_report_and_exports"
     ),
     "duckdb -readonly data/serving/warehouse.duckdb": Covered(
         "test_serving_readers.py::test_duckdb_1x_reads_every_published_table"
