@@ -195,14 +195,14 @@ def python_models(manifest: dict) -> list[dict]:
 def ancestors(manifest: dict, unique_id: str) -> set[str]:
     """Every model, seed and snapshot `unique_id` depends on, directly or not (itself excluded)."""
     found: set[str] = set()
-    stack = list(manifest["nodes"][unique_id]["depends_on"]["nodes"])
+    stack = list(manifest["nodes"][unique_id]["depends_on"].get("nodes", []))
     while stack:
         uid = stack.pop()
         node = manifest["nodes"].get(uid)
         if uid in found or node is None or node["resource_type"] not in ("model", "seed", "snapshot"):
             continue
         found.add(uid)
-        stack.extend(node["depends_on"]["nodes"])
+        stack.extend(node["depends_on"].get("nodes", []))  # a seed's has macros only
     return found
 
 

@@ -15,6 +15,7 @@ import pytest
 from lifecycle.spark_build import (
     DbtStandIn,
     SparkBuildError,
+    ancestors,
     constraint_violations,
     python_models,
     run_python_models,
@@ -48,6 +49,18 @@ def test_python_models_come_after_the_python_models_they_read():
     )
     order = [n["name"] for n in python_models(manifest)]
     assert order == ["int_scores", "model_evaluation", "a_first_by_name"]
+
+
+def test_the_sql_upstream_of_a_python_model_includes_seeds_which_depend_on_nothing():
+    seed = {"name": "currency_rates", "resource_type": "seed", "depends_on": {"macros": []}}
+    manifest = _manifest(
+        _node("int_scores", ["int_features", "int_orders"]),
+        _node("int_features", ["currency_rates"], language="sql"),
+        _node("int_orders", [], language="sql"),
+    )
+    manifest["nodes"]["model.lifecycle.currency_rates"] = seed  # dbt writes no "nodes" for a seed
+    names = {manifest["nodes"][uid]["name"] for uid in ancestors(manifest, "model.lifecycle.int_scores")}
+    assert names == {"int_features", "int_orders", "currency_rates"}
 
 
 def test_a_cycle_of_python_models_is_named():
