@@ -31,8 +31,8 @@ unit: install
 	$(BIN)/python -m pytest -m "not e2e and not spark"
 
 lint: install
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
 
 ## make bench [SCALES=10000,100000,1000000]: generate, ingest, then `lifecycle build`'s steps (dbt build,
 ## validate, publish) full and incremental at each scale, each with wall and CPU time, peak memory and
