@@ -166,7 +166,7 @@ def _failed_nodes(result: Any) -> list[str]:
 
 
 def python_models(manifest: dict) -> list[dict]:
-    """The manifest's Python model nodes in dependency order (a parent before its children)."""
+    """The manifest's Python model nodes in dependency order (an ancestor before its descendants)."""
     nodes = {
         uid: node
         for uid, node in manifest["nodes"].items()
@@ -181,9 +181,9 @@ def python_models(manifest: dict) -> list[dict]:
         if uid in path:
             names = [nodes[u]["name"] for u in path + (uid,)]
             raise SparkBuildError(f"Python models form a cycle: {' -> '.join(names)}")
-        for parent in nodes[uid]["depends_on"]["nodes"]:
-            if parent in nodes:
-                visit(parent, path + (uid,))
+        # every Python model it reads, also through SQL models (those run in the step before it)
+        for parent in sorted(ancestors(manifest, uid) & nodes.keys()):
+            visit(parent, path + (uid,))
         done.add(uid)
         ordered.append(nodes[uid])
 
@@ -203,7 +203,7 @@ def ancestors(manifest: dict, unique_id: str) -> set[str]:
             continue
         found.add(uid)
         stack.extend(node["depends_on"].get("nodes", []))  # a seed's has macros only
-    return found
+    return found - {unique_id}  # in a cycle the walk comes back to it
 
 
 class _ModelConfig:

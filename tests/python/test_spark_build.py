@@ -63,6 +63,15 @@ def test_the_sql_upstream_of_a_python_model_includes_seeds_which_depend_on_nothi
     assert names == {"int_features", "int_orders", "currency_rates"}
 
 
+def test_a_python_model_comes_after_a_python_model_it_reads_through_sql_models():
+    manifest = _manifest(
+        _node("a_tests", ["int_sessions"]),  # first by name, but reads z_graph through a SQL model
+        _node("int_sessions", ["z_graph"], language="sql"),
+        _node("z_graph", []),
+    )
+    assert [n["name"] for n in python_models(manifest)] == ["z_graph", "a_tests"]
+
+
 def test_a_cycle_of_python_models_is_named():
     manifest = _manifest(_node("a", ["b"]), _node("b", ["a"]))
     with pytest.raises(SparkBuildError, match="a -> b -> a|b -> a -> b"):
