@@ -14,6 +14,12 @@
     cast(try_cast({{ column }} as timestamptz) as timestamp)
 {%- endmacro %}
 
+{#- Spark reads no infinite timestamps: '-infinity' and 'infinity' (which DuckDB parses, and
+    the checks then call implausible and future) become the earliest and latest timestamps. -#}
 {% macro spark__parse_timestamp(column) -%}
-    try_cast({{ column }} as timestamp)
+    case lower(trim({{ column }}))
+        when '-infinity' then cast('0001-01-01 00:00:00' as timestamp)
+        when 'infinity' then cast('9999-12-31 23:59:59' as timestamp)
+        else try_cast({{ column }} as timestamp)
+    end
 {%- endmacro %}

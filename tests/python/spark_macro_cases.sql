@@ -25,6 +25,8 @@ select
     {{ json_text("'{\"a\": \"x\", \"b\": 2}'", 'b') }} as json_number_as_text,
     {{ parse_timestamp("'2026-03-01T12:00:00+02:00'") }} as offset_to_utc,
     {{ parse_timestamp("'2026-03-01 12:00:00'") }} as no_offset_is_utc,
+    {{ parse_timestamp("'-infinity'") }} < cast('0002-01-01' as timestamp) as minus_infinity_is_earliest,
+    {{ parse_timestamp("'infinity'") }} > cast('9999-01-01' as timestamp) as infinity_is_latest,
     (
         select {{ dbt.listagg('v', "','", 'order by r') }}
         from (select 'a' as v, 2 as r union all select 'b', 1 union all select 'c', 3) as t
