@@ -55,12 +55,16 @@ def plain_dbt_parse(project: Path, database_path: str) -> None:
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
 
 
-def test_partial_parsing_survives_lifecycle_build_then_plain_dbt_and_back(tmp_path, monkeypatch):
+def test_partial_parsing_survives_lifecycle_build_then_plain_dbt_and_back(
+    tmp_path, monkeypatch, built_warehouse
+):
     project = copy_project(tmp_path / "checkout")
     for name in ("LIFECYCLE_DUCKDB_PATH", "LIFECYCLE_SERVING_PATH", "LIFECYCLE_TEMP_DIR"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv(paths.PROJECT_ENV, str(project))
     working = project / README_PATH
+    working.parent.mkdir()
+    shutil.copy(built_warehouse, working)  # a build needs delivered orders
 
     def lifecycle_build() -> None:
         # the seeds only: the dbt step parses the whole project like any build, in seconds

@@ -155,10 +155,11 @@ def test_expected_next_order_date_never_before_as_of_date(built_warehouse):
 
 
 def test_report_model_section_shows_every_fold_labelled_with_the_build_horizon(built_warehouse, tmp_path):
-    from lifecycle.report import project_settings, write_report
+    from lifecycle.report import write_report
+    from lifecycle.settings import project_vars
 
     # settings that disagree with the build: the section must label from the model tables
-    settings = {**project_settings(), "purchase_horizon_days": 999, "churn_horizon_days": 998}
+    settings = {**project_vars(), "purchase_horizon_days": 999, "churn_horizon_days": 998}
     html = write_report(
         built_warehouse, tmp_path / "report.html", settings=settings, gx_results=[]
     ).read_text()
