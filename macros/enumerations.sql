@@ -111,7 +111,7 @@
 
 {#- Why an optional value is nulled in a staged row (macros/staging/optional_fields.sql). -#}
 {% macro nulled_value_reasons() -%}
-    {{ return(['unparseable_timestamp', 'unparseable_number', 'future_timestamp', 'negative_amount', 'malformed_email']) }}
+    {{ return(['unparseable_timestamp', 'unparseable_number', 'future_timestamp', 'implausible_timestamp', 'negative_amount', 'malformed_email']) }}
 {%- endmacro %}
 
 {#- Personas in priority order: a buyer matching several rules gets the first (customer_personas). -#}

@@ -79,27 +79,38 @@
 
 {#- Join + where for the CTE that reads raw in a staging base model: under is_incremental(), keep
     the rows of unprocessed deliveries (is_unprocessed_delivery) and every row (any delivery) sharing a
-    cleaned key with them, so copy_number and the version order are computed over the key's whole
-    history, exactly as a full refresh does. Rows with a null key part are only kept when they are
-    new themselves (they are quarantined as null_key whatever else was delivered). `source_alias`
-    is the alias of the raw relation in the FROM clause. -#}
-{% macro rows_of_keys_with_new_deliveries(raw_relation, source_alias, key_columns) -%}
+    key with them, so copy_number and the version order are computed over the key's whole
+    history, exactly as a full refresh does. The key is `key_expressions`: SQL over the raw columns
+    with the alias `source` (default: each of `key_columns` cleaned), the values the model's
+    verdict partitions by; the raw relation in the FROM clause must be aliased `source`. Rows with
+    a null key part are only kept when they are new themselves (they are quarantined as null_key
+    whatever else was delivered). -#}
+{% macro rows_of_keys_with_new_deliveries(raw_relation, key_columns, key_expressions=none) -%}
     {%- if is_incremental() %}
+    {%- set keys = key_expressions or key_expression_list(key_columns) %}
     left join (
         select distinct
-            {%- for key in key_columns %}
-            {{ clean_text(key) }} as _new_key_{{ loop.index }}{{ ',' if not loop.last }}
+            {%- for key in keys %}
+            {{ key }} as _new_key_{{ loop.index }}{{ ',' if not loop.last }}
             {%- endfor %}
-        from {{ raw_relation }}
-        where {{ is_unprocessed_delivery('_loaded_at', '_ingest_id') }}
+        from {{ raw_relation }} as source
+        where {{ is_unprocessed_delivery('source._loaded_at', 'source._ingest_id') }}
     ) as new_keys
-        on {% for key in key_columns -%}
-            {{ clean_text(source_alias ~ '.' ~ key) }} = new_keys._new_key_{{ loop.index }}
+        on {% for key in keys -%}
+            {{ key }} = new_keys._new_key_{{ loop.index }}
             {{- ' and ' if not loop.last }}
         {%- endfor %}
     where new_keys._new_key_1 is not null
-        or {{ is_unprocessed_delivery(source_alias ~ '._loaded_at', source_alias ~ '._ingest_id') }}
+        or {{ is_unprocessed_delivery('source._loaded_at', 'source._ingest_id') }}
     {%- endif %}
+{%- endmacro %}
+
+
+{#- The default key of a base model: each key column of the raw row (alias `source`), cleaned. -#}
+{% macro key_expression_list(key_columns) -%}
+    {%- set keys = [] -%}
+    {%- for key in key_columns %}{% do keys.append(clean_text('source.' ~ key)) %}{% endfor -%}
+    {{ return(keys) }}
 {%- endmacro %}
 
 

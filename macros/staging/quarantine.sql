@@ -31,25 +31,26 @@
     So the windows sort a few rows instead of every wide row (at a million customers the window
     over all 42M events was the slowest step of the build).
     `check_reason` and `version_order` are SQL over the raw columns with the alias `source`, the
-    same text the model's `checked` CTE uses, so a repeated key's verdict equals a full sort's.
+    same text the model's `checked` CTE uses, so a repeated key's verdict equals a full sort's;
+    so is `key_expressions` when the verdict's key is not simply the cleaned key columns (a
+    lower-cased status, a parsed time: the values the model's verdict partitions by).
     Under is_incremental() the rows are filtered as rows_of_keys_with_new_deliveries does; the
     copies and versions of one key share its cleaned key, so numbering them within the touched
     keys gives the same numbers as over all of raw. -#}
-{% macro copy_numbered_rows(table_name, columns, key_columns, check_reason, version_order) -%}
+{% macro copy_numbered_rows(table_name, columns, key_columns, check_reason, version_order, key_expressions=none) -%}
     {%- set raw = source('raw', table_name) -%}
-    {%- set cleaned_keys = [] -%}
-    {%- for key in key_columns %}{% do cleaned_keys.append(clean_text('source.' ~ key)) %}{% endfor -%}
+    {%- set cleaned_keys = key_expressions or key_expression_list(key_columns) -%}
     select
-        raw_rows.*,
+        source.*,
         coalesce(repeated_rows.copy_number, 1) as copy_number,
         coalesce(repeated_rows.is_later_version, false) as is_later_version
-    from {{ raw }} as raw_rows
+    from {{ raw }} as source
     left join (
         select
             _raw_row_id,
             copy_number,
             copy_number = 1 and check_reason is null and row_number() over (
-                partition by {% for i in range(key_columns | length) %}_key_{{ i }}, {% endfor -%}
+                partition by {% for i in range(cleaned_keys | length) %}_key_{{ i }}, {% endfor -%}
                     copy_number = 1 and check_reason is null
                 order by {{ version_order }}
             ) > 1 as is_later_version
@@ -68,7 +69,7 @@
                     {{ key }} as _repeated_key_{{ loop.index0 }}{{ ',' if not loop.last }}
                     {%- endfor %}
                 from {{ raw }} as source
-                {{- rows_of_keys_with_new_deliveries(raw, 'source', key_columns) }}
+                {{- rows_of_keys_with_new_deliveries(raw, key_columns, cleaned_keys) }}
                 group by {{ cleaned_keys | join(', ') }}
                 having count(*) > 1
             ) as repeated_keys
@@ -82,8 +83,8 @@
                 {%- endfor %}
         ) as source
     ) as repeated_rows
-        on raw_rows._raw_row_id = repeated_rows._raw_row_id
-    {{- rows_of_keys_with_new_deliveries(raw, 'raw_rows', key_columns) }}
+        on source._raw_row_id = repeated_rows._raw_row_id
+    {{- rows_of_keys_with_new_deliveries(raw, key_columns, cleaned_keys) }}
 {%- endmacro %}
 
 
@@ -92,11 +93,13 @@
     is kept only for the rows quarantined_rows or nulled_values list (quarantined, or staged with
     a nulled optional value, as `table_name`'s optional_field_checks name them): a staged row's
     key is its key column, and a second copy of every event id was the widest column the events
-    table wrote. -#}
-{% macro numbered_rows_verdict(checked, key_columns, table_name) -%}
+    table wrote. `source_key_columns` (default the key columns) are the checked columns the key
+    as delivered is made of. -#}
+{% macro numbered_rows_verdict(checked, key_columns, table_name, source_key_columns=none) -%}
+    {%- set shown = source_key_columns or key_columns -%}
     {%- set parts = [] -%}
-    {%- for key in key_columns -%}
-        {%- do parts.append(key if key_columns | length == 1 else "coalesce(" ~ key ~ ", '')") -%}
+    {%- for key in shown -%}
+        {%- do parts.append(key if shown | length == 1 else "coalesce(" ~ key ~ ", '')") -%}
         {%- if not loop.last %}{% do parts.append("'|'") %}{% endif -%}
     {%- endfor %}
     select

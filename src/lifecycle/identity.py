@@ -68,7 +68,8 @@ def components(nodes: pa.Table, edges: pa.Table) -> pa.Table:
     )
     keep = (a >= 0) & (b >= 0) & (a != b)
     a, b = a[keep], b[keep]
-    graph = coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(n, n)).tocsr()
+    # boolean: repeated links (one per place they were seen) stay one link when summed
+    graph = coo_matrix((np.ones(len(a), dtype=bool), (a, b)), shape=(n, n)).tocsr()
     _, component = connected_components(graph, directed=False)
     # nodes are in label order, so a component's first node is its smallest label
     _, first_node = np.unique(component, return_index=True)

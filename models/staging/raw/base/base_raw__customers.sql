@@ -1,11 +1,27 @@
-{#- Every delivered customer row, typed, with its quarantine verdict (null = staged). -#}
+{{
+    config(
+        materialized=incremental_materialization(),
+        incremental_strategy=incremental_strategy(),
+        unique_key='_raw_row_id',
+        on_schema_change='fail',
+        pre_hook="{{ reset_when_deliveries_replaced(source('raw', 'customers')) }}",
+    )
+}}
+
+{#- Every delivered customer row, typed, with its quarantine verdict (null = staged).
+    Incremental (the table grows with every delivery): a run reprocesses the rows delivered since
+    the last build and every earlier delivery of the same key, so the verdicts equal a
+    full refresh's (macros/incremental.sql). -#}
+{%- set check_reason -%}
+        case
+            when {{ is_blank('source.customer_id') }} then 'null_key'
+        end
+{%- endset %}
+
 with
 
 source as (
-    select
-        *,
-        {{ copy_number('customers', ['customer_id', 'email', 'phone', 'first_name', 'last_name', 'country', 'region', 'city', 'postal_code', 'timezone', 'language', 'birth_date', 'gender', 'created_at', 'updated_at']) }} as copy_number
-    from {{ source('raw', 'customers') }}
+    {{ copy_numbered_rows('customers', ['customer_id', 'email', 'phone', 'first_name', 'last_name', 'country', 'region', 'city', 'postal_code', 'timezone', 'language', 'birth_date', 'gender', 'created_at', 'updated_at'], ['customer_id'], check_reason, parse_timestamp(clean_text('source.updated_at')) ~ ' desc nulls last, source._raw_row_id desc') }}
 ),
 
 checked as (
@@ -16,7 +32,7 @@ checked as (
         source._loaded_at,
         source._ingest_id,
         source.copy_number,
-        {{ source_key(['source.customer_id']) }} as source_key,
+        source.is_later_version,
 
         -- why an optional value was nulled (staging.nulled_values)
         {{ nulled_reason_columns('customers') }}
@@ -44,15 +60,13 @@ checked as (
         {{ unless_nulled('customers', 'updated_at', parse_timestamp(clean_text('source.updated_at'))) }} as updated_at,
 
         -- only the key quarantines a customer (optional fields are nulled above)
-        case
-            when {{ is_blank('source.customer_id') }} then 'null_key'
-        end as check_reason
+        {{ check_reason }} as check_reason
 
     from source
 ),
 
 final as (
-    {{ quarantine_verdict('checked', ['customer_id'], 'updated_at desc nulls last, _raw_row_id desc') }}
+    {{ numbered_rows_verdict('checked', ['customer_id'], 'customers') }}
 )
 
 select * from final
