@@ -33,9 +33,3 @@
     end
 {%- endmacro %}
 
-
-{#- The stages, in lifecycle order (the columns of customer_lifecycle_flow_matrix). Keep in
-    step with macro lifecycle_stage and the accepted_values tests. -#}
-{% macro lifecycle_stages() -%}
-    {{ return(['anonymous_visitor', 'lead', 'new_customer', 'active', 'loyal', 'at_risk', 'lapsed', 'reactivated']) }}
-{%- endmacro %}

@@ -14,3 +14,16 @@
         'meta_ads': ['sale_or_sharing_opt_out', 'no_contact_details'],
     }) }}
 {% endmacro %}
+
+
+{#- Every value of privacy_suppressions.suppression_reason: deletion_request (channel all),
+    any_reason per channel, then each reason of suppression_reasons once. -#}
+{% macro privacy_suppression_reasons() %}
+    {%- set values = ['deletion_request', 'any_reason'] -%}
+    {%- for channel_reasons in suppression_reasons().values() -%}
+        {%- for reason in channel_reasons if reason not in values -%}
+            {%- do values.append(reason) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{ return(values) }}
+{% endmacro %}

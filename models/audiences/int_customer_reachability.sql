@@ -10,7 +10,8 @@
     model is where audiences and exports learn who may be contacted, so it must not depend on an
     upstream filter. -#}
 {%- set reasons = suppression_reasons() %}
-{%- set messaging_channels = ['email', 'sms', 'push', 'whatsapp'] %}
+{#- the messaging channels that record marketing consent (web_push and in_app do not) #}
+{%- set messaging_channels = messaging_channels() | select('in', consent_channels()) | list %}
 with
 
 deleted as (
@@ -62,7 +63,7 @@ flags as (
             coalesce(profiles.ads_ad_user_data_consent = 'granted', false)
             and coalesce(profiles.ads_ad_personalization_consent = 'granted', false)
         ) as is_google_ads_no_ads_consent,
-        {% for channel in ['google_ads', 'meta_ads'] %}
+        {% for channel in ads_channels() %}
         coalesce(profiles.ads_sale_or_sharing_consent = 'revoked', false) as is_{{ channel }}_sale_or_sharing_opt_out,
         not (profiles.has_email or profiles.has_phone) as is_{{ channel }}_no_contact_details{{ ',' if not loop.last }}
         {% endfor %}

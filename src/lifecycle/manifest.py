@@ -3,15 +3,17 @@
 The project declares the meaning of its tables once, in the models' yml: column lists and types
 (contracts), primary keys (`primary_key` constraints, or `unique` / `unique_combination` tests
 where a model has no constraint), not-null columns (constraints and tests), accepted values
-(`accepted_values` tests) and, in `meta`, which columns hold personal data (`sensitive: true`) and
-which raw columns the contract requires (`required: true`). dbt writes all of it to
-target/manifest.json on every run (`dbt build`, `dbt parse`); this module reads that file, so
-Python code (the Great Expectations suites) uses the same facts as dbt's tests instead of
-restating them.
+(`accepted_values` tests, whose values may come from a macro of macros/enumerations.sql:
+`values: "{{ lifecycle_stages() }}"`, evaluated here) and, in `meta`, which columns hold
+personal data (`sensitive: true`) and which raw columns the contract requires
+(`required: true`). dbt writes all of it to target/manifest.json on every run (`dbt build`,
+`dbt parse`); this module reads that file, so Python code (the Great Expectations suites, the
+report's stage order) uses the same facts as dbt's tests instead of restating them.
 
     manifest = load()
     facts = manifest["marts.customer_profiles"]
     facts.key, facts.not_null, facts.accepted_values["lifecycle_stage"], facts.sensitive
+    manifest.enumeration("lifecycle_stages")  # the list macros/enumerations.sql defines
 
 Relations are named `schema.table` as they appear in the warehouse (models and snapshots by
 schema and alias, sources by schema and identifier). Tests with a `where` config or `warn`
@@ -29,6 +31,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from lifecycle import macro_values
 from lifecycle.paths import project_dir
 
 # Generic tests whose meaning is a key, with the argument naming their columns.
@@ -37,6 +40,7 @@ _COMBINATION_TESTS = {
     "unique_combination_of_columns": "combination_of_columns",
 }
 _RELATION_TYPES = ("model", "snapshot", "seed")
+PROJECT = "lifecycle"  # the dbt project's name: its own macros are `macro.lifecycle.<name>`
 
 
 class ManifestError(ValueError):
@@ -82,9 +86,25 @@ class Relation:
 class Manifest(Mapping[str, Relation]):
     """Relations by `schema.table`; `get` returns None for a relation the project does not know."""
 
-    def __init__(self, relations: Iterable[Relation], path: Path | None = None) -> None:
+    def __init__(
+        self, relations: Iterable[Relation], path: Path | None = None, macros: Mapping[str, str] | None = None
+    ) -> None:
         self._relations = {r.name: r for r in relations}
         self.path = path
+        self.macros = dict(macros or {})  # the project's macros: name -> source
+        self._enumerations: dict[str, tuple[str, ...]] = {}
+
+    def enumeration(self, name: str) -> tuple[str, ...]:
+        """The values of enumeration macro `name` (macros/enumerations.sql), in its order."""
+        if name not in self._enumerations:
+            if name not in self.macros:
+                raise ManifestError(f"{self.path or 'manifest'}: the project has no macro {name}")
+            try:
+                value = macro_values.evaluate(f"{{{{ {name}() }}}}", self.macros)
+            except macro_values.MacroValueError as err:
+                raise ManifestError(f"{self.path or 'manifest'}: {err}") from err
+            self._enumerations[name] = _values(value, f"macro {name}")
+        return self._enumerations[name]
 
     def __getitem__(self, name: str) -> Relation:
         return self._relations[name]
@@ -162,7 +182,32 @@ def from_dict(payload: Mapping[str, Any], path: Path | None = None) -> Manifest:
             target = _tested_node(node, nodes)
             if target is not None:
                 tests[target].append(node)
-    return Manifest((_relation(node, tests[uid], uid not in disabled) for uid, node in nodes.items()), path)
+    macros = {
+        macro["name"]: macro.get("macro_sql") or ""
+        for macro in (payload.get("macros") or {}).values()
+        if macro.get("package_name") == PROJECT
+    }
+    relations = [_relation(node, tests[uid], macros, uid not in disabled) for uid, node in nodes.items()]
+    return Manifest(relations, path, macros)
+
+
+def _values(value: Any, where: str) -> tuple[Any, ...]:
+    """`value` as a tuple, when it is a list (what an enumeration and `values:` must be)."""
+    if not isinstance(value, list | tuple):
+        raise ManifestError(f"{where}: expected a list of values, got {value!r}")
+    return tuple(value)
+
+
+def _accepted(kwargs: Mapping[str, Any], macros: Mapping[str, str], test: str) -> tuple[Any, ...]:
+    """The values of an accepted_values test: its `values` list, or the list its Jinja (a call
+    of an enumeration macro) renders to, as dbt renders it when the test runs."""
+    values = kwargs.get("values") or ()
+    if macro_values.is_jinja(values):
+        try:
+            values = macro_values.evaluate(values, macros)
+        except macro_values.MacroValueError as err:
+            raise ManifestError(f"test {test}: {err}") from err
+    return _values(values, f"test {test}")
 
 
 def _tested_node(test: dict, nodes: Mapping[str, dict]) -> str | None:
@@ -185,7 +230,7 @@ def _meta(item: dict) -> dict:
     return {**(item.get("meta") or {}), **((item.get("config") or {}).get("meta") or {})}
 
 
-def _relation(node: dict, tests: list[dict], enabled: bool = True) -> Relation:
+def _relation(node: dict, tests: list[dict], macros: Mapping[str, str], enabled: bool = True) -> Relation:
     columns: dict[str, dict] = node.get("columns") or {}
     names = tuple(columns)
     not_null: list[str] = []
@@ -216,7 +261,7 @@ def _relation(node: dict, tests: list[dict], enabled: bool = True) -> Relation:
         column = test.get("column_name") or kwargs.get("column_name")
         severity = str(config.get("severity") or "error").lower()
         if name == "accepted_values" and column:
-            found = AcceptedValues(tuple(kwargs.get("values") or ()), severity)
+            found = AcceptedValues(_accepted(kwargs, macros, test.get("name", name)), severity)
             if column not in accepted or accepted[column].severity != "error":
                 accepted[column] = found
         elif severity != "error":

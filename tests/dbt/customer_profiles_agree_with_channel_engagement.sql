@@ -2,7 +2,7 @@
 -- are the sums there, no channel beats its preferred channel on clicks, a person has a preferred
 -- channel exactly when some channel has an open, a click or an attributed order, and no local
 -- hour beats its best send hour on opens + clicks. Returns one row per disagreement.
-{%- set channels = ['email', 'sms', 'push', 'whatsapp', 'web_push', 'in_app'] %}
+{%- set channels = messaging_channels() %}
 with
 
 engagement as (

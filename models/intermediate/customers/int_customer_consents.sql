@@ -30,17 +30,15 @@ latest as (
     where consents.recorded_at < as_of.as_of_at
 ),
 
-{%- set pairs = [
-    ('email', 'marketing'), ('sms', 'marketing'), ('push', 'marketing'), ('whatsapp', 'marketing'),
-    ('ads', 'ad_user_data'), ('ads', 'ad_personalization'), ('ads', 'sale_or_sharing'),
-] %}
-
 final as (
     select
         customer_key,
-        {% for channel, purpose in pairs %}
+        {% for channel, purposes in consent_purposes_by_channel().items() %}
+        {% set outer_last = loop.last %}
+        {% for purpose in purposes %}
         max(case when channel = '{{ channel }}' and purpose = '{{ purpose }}' then consent_status end)
-            as {{ channel }}_{{ purpose }}_consent{{ ',' if not loop.last }}
+            as {{ channel }}_{{ purpose }}_consent{{ ',' if not (loop.last and outer_last) }}
+        {% endfor %}
         {% endfor %}
     from latest
     where recency_rank = 1

@@ -84,7 +84,7 @@ best_hour as (
     where hour_rank = 1
 ),
 
-{% set channels = ['email', 'sms', 'push', 'whatsapp', 'web_push', 'in_app'] %}
+{% set channels = messaging_channels() %}
 final as (
     select
         people.customer_key,

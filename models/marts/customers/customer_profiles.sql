@@ -128,12 +128,12 @@ final as (
         affinity.last_product_viewed_at,
 
         -- messaging
-        {% for channel in ['email', 'sms', 'push', 'whatsapp', 'web_push', 'in_app'] %}
+        {% for channel in messaging_channels() %}
         cast(coalesce(messaging.{{ channel }}_sends, 0) as {{ dbt.type_bigint() }}) as {{ channel }}_sends,
         cast(coalesce(messaging.{{ channel }}_opens, 0) as {{ dbt.type_bigint() }}) as {{ channel }}_opens,
         cast(coalesce(messaging.{{ channel }}_clicks, 0) as {{ dbt.type_bigint() }}) as {{ channel }}_clicks,
         {% endfor %}
-        {% for channel in ['email', 'sms', 'push', 'whatsapp', 'web_push', 'in_app'] %}
+        {% for channel in messaging_channels() %}
         cast(case when messaging.{{ channel }}_sends > 0
             then 1.0 * messaging.{{ channel }}_opens / messaging.{{ channel }}_sends end as double) as {{ channel }}_open_rate,
         cast(case when messaging.{{ channel }}_sends > 0

@@ -12,7 +12,7 @@
     Events that resolve to no person (only placeholder or shared identifiers) cannot be counted
     as people and are left out; so are persons with a deletion request. -#}
 {%- set funnel_events = var('marketing_funnel_events') %}
-{%- set stages = ['awareness', 'desire', 'intent', 'decision', 'action', 'loyalty'] %}
+{%- set stages = funnel_stages() %}
 with
 
 as_of as (

@@ -13,10 +13,9 @@ periods as (
 ),
 
 from_stages as (
-    select 'new_to_warehouse' as from_stage, 0 as stage_order
-    {% for stage in stages %}
-    union all
-    select '{{ stage }}', {{ loop.index }}
+    {% for stage in lifecycle_from_stages() %}
+    select '{{ stage }}' as from_stage, {{ loop.index0 }} as stage_order
+    {{ 'union all' if not loop.last }}
     {% endfor %}
 ),
 

@@ -3,11 +3,7 @@
     quarantined for a reason. Counts only, no identifiers, so it can be published beside the
     marts (the serving copy holds no staging). Read from the base_raw__ tables, where every raw
     row has its verdict, so a table's outcomes add up to its raw rows. -#}
-{%- set tables = [
-    'orders', 'order_items', 'products', 'customers', 'events', 'message_events',
-    'campaigns', 'consents', 'deletion_requests', 'survey_responses', 'referrals',
-    'loyalty_transactions',
-] -%}
+{%- set tables = raw_tables() -%}
 
 with
 

@@ -6,11 +6,7 @@
     another reason are in quarantined_rows instead, and not repeated here. Beside
     quarantined_rows, so a user can see which row lost which value and why;
     data_quality_summary counts them. -#}
-{%- set tables = [
-    'orders', 'order_items', 'products', 'customers', 'events', 'message_events',
-    'campaigns', 'consents', 'deletion_requests', 'survey_responses', 'referrals',
-    'loyalty_transactions',
-] -%}
+{%- set tables = raw_tables() -%}
 {%- set selects = [] -%}
 {%- for table in tables -%}
     {%- for column in optional_checked_columns(table) -%}

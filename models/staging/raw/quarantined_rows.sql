@@ -2,11 +2,7 @@
 
 {#- Every raw row that was not staged, with the source table, its key and the reason.
     raw rows = staged rows + quarantined rows holds per source (test raw_rows_reconcile). -#}
-{%- set tables = [
-    'orders', 'order_items', 'products', 'customers', 'events', 'message_events',
-    'campaigns', 'consents', 'deletion_requests', 'survey_responses', 'referrals',
-    'loyalty_transactions',
-] -%}
+{%- set tables = raw_tables() -%}
 
 with
 

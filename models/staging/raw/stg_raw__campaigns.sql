@@ -6,14 +6,7 @@ campaigns as (
     where quarantine_reason is null
 ),
 
-rates as (
-    select * from {{ ref('currency_rates') }}
-),
-
-reporting_rate as (
-    select usd_per_unit from rates
-    where currency_code = '{{ var("reporting_currency") }}'
-),
+{{ currency_rate_ctes() }},
 
 final as (
     select
@@ -26,13 +19,8 @@ final as (
         campaigns.journey,
         campaigns.target_stage,
 
-        -- numerics
-        cast(
-            {{ round_double(
-                'cast(campaigns.cost * rates.usd_per_unit as double) / reporting_rate.usd_per_unit', 2
-            ) }}
-            as decimal(18, 2)
-        ) as cost,
+        -- numerics, in the reporting currency (macros/currency.sql)
+        {{ to_reporting_currency('campaigns.cost') }} as cost,
 
         -- booleans
         campaigns.has_control_group,

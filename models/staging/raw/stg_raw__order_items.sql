@@ -12,14 +12,7 @@ order_currencies as (
     where quarantine_reason is null
 ),
 
-rates as (
-    select * from {{ ref('currency_rates') }}
-),
-
-reporting_rate as (
-    select usd_per_unit from rates
-    where currency_code = '{{ var("reporting_currency") }}'
-),
+{{ currency_rate_ctes() }},
 
 final as (
     select
@@ -30,13 +23,7 @@ final as (
         -- numerics; a line whose order is unknown or quarantined is taken as reporting currency
         order_items.quantity,
         {% for amount in ['unit_price', 'discount_amount'] %}
-        cast(
-            {{ round_double(
-                'cast(order_items.' ~ amount ~ ' * coalesce(rates.usd_per_unit, reporting_rate.usd_per_unit) as double)'
-                ~ ' / reporting_rate.usd_per_unit',
-                2
-            ) }} as decimal(18, 2)
-        ) as {{ amount }},
+        {{ to_reporting_currency('order_items.' ~ amount, unknown_is_reporting=true) }} as {{ amount }},
         {% endfor %}
 
         -- timestamps

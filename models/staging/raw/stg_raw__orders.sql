@@ -6,14 +6,7 @@ orders as (
     where quarantine_reason is null
 ),
 
-rates as (
-    select * from {{ ref('currency_rates') }}
-),
-
-reporting_rate as (
-    select usd_per_unit from rates
-    where currency_code = '{{ var("reporting_currency") }}'
-),
+{{ currency_rate_ctes() }},
 
 final as (
     select
@@ -29,14 +22,9 @@ final as (
         orders.discount_code,
         orders.sales_channel,
 
-        -- numerics, converted: amount x (USD per unit of its currency) / (USD per reporting unit)
+        -- numerics, in the reporting currency (macros/currency.sql)
         {% for amount in ['total_amount', 'discount_amount', 'shipping_amount', 'tax_amount'] %}
-        cast(
-            {{ round_double(
-                'cast(orders.' ~ amount ~ ' * rates.usd_per_unit as double) / reporting_rate.usd_per_unit', 2
-            ) }}
-            as decimal(18, 2)
-        ) as {{ amount }},
+        {{ to_reporting_currency('orders.' ~ amount) }} as {{ amount }},
         {% endfor %}
         orders.total_amount as original_total_amount,
 

@@ -417,7 +417,7 @@ def model_params_frame(
     rows = []
     for fit in fits:
         check = comparison.get(fit.model, {})
-        counts = fit.model in ("bgnbd", "mbgnbd")
+        counts = fit.model != "gamma_gamma"  # BG/NBD and MBG/NBD count purchases; Gamma-Gamma is spend
         for name, value in fit.params.items():
             rows.append(
                 {
@@ -452,7 +452,7 @@ def model_params_frame(
 def failed_fit(model: str, error: Exception, n_customers: int) -> Fit:
     """A placeholder for a model that could not be fitted: parameters null, reason recorded.
     Lets a shop with too little history (an orders-only export, a new store) still build."""
-    names = ("r", "alpha", "a", "b") if model in ("bgnbd", "mbgnbd") else ("p", "q", "v")
+    names = ("p", "q", "v") if model == "gamma_gamma" else ("r", "alpha", "a", "b")
     return Fit(
         model=model,
         params={n: float("nan") for n in names},

@@ -16,19 +16,23 @@ from typing import Any
 
 import duckdb
 
-# Lifecycle stages in funnel order (macros/lifecycle_stage.sql); unknown stages sort after them.
-STAGE_ORDER = [
-    "new_to_warehouse",
-    "anonymous_visitor",
-    "lead",
-    "new_customer",
-    "active",
-    "loyal",
-    "reactivated",
-    "at_risk",
-    "lapsed",
-]
-CLV_TIERS = ["platinum", "gold", "silver", "bronze", "medium", "low"]
+from lifecycle import manifest
+
+
+def stage_order() -> tuple[str, ...]:
+    """Lifecycle stages in lifecycle order, new_to_warehouse first (macros/enumerations.sql, read
+    from dbt's manifest); unknown stages sort after them."""
+    return manifest.load().enumeration("lifecycle_from_stages")
+
+
+def clv_tier_order() -> tuple[str, ...]:
+    """CLV tiers, top first (macros/enumerations.sql)."""
+    return manifest.load().enumeration("clv_tiers")
+
+
+def model_tasks() -> tuple[str, ...]:
+    """The classifier tasks (purchase, then churn; macros/enumerations.sql)."""
+    return manifest.load().enumeration("model_tasks")
 
 
 class Missing(LookupError):
@@ -113,7 +117,8 @@ def stage_counts(wh: Warehouse) -> list[tuple[str, int]]:
 
 
 def _stage_rank(stage: str) -> tuple[int, str]:
-    return (STAGE_ORDER.index(stage) if stage in STAGE_ORDER else len(STAGE_ORDER), stage)
+    order = stage_order()
+    return (order.index(stage) if stage in order else len(order), stage)
 
 
 @dataclass
@@ -247,7 +252,8 @@ def clv(wh: Warehouse, bin_count: int = 20) -> CLV:
         "select clv_tier as tier, count(*) as customers, coalesce(sum(predicted_clv), 0) as value"
         " from marts.clv_predictions group by 1"
     )
-    tiers.sort(key=lambda r: CLV_TIERS.index(r["tier"]) if r["tier"] in CLV_TIERS else 99)
+    order = clv_tier_order()
+    tiers.sort(key=lambda r: order.index(r["tier"]) if r["tier"] in order else len(order))
     return CLV(n, float(stats["total"]), top, bins, tiers, messages)
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from lifecycle.report import charts, data, fmt
 from lifecycle.report.gx import SuiteResult
 
+# a colour per lifecycle stage (the stages and their order: macros/enumerations.sql)
 STAGE_COLORS = {
     "new_to_warehouse": "#c9ced6",
     "anonymous_visitor": "#b8b0a8",
@@ -307,9 +308,9 @@ def section_lifecycle(ctx: Context) -> Section:
             + charts.sankey(
                 "stage-flow",
                 flow.flows,
-                order=data.STAGE_ORDER,
+                order=list(data.stage_order()),
                 colors=STAGE_COLORS,
-                names={s: stage_name(s) for s in STAGE_COLORS},
+                names={s: stage_name(s) for s in data.stage_order()},
                 value_format=fmt.number,
                 left_title=since,
                 right_title=fmt.day(flow.period_end),
@@ -528,7 +529,7 @@ def section_models(ctx: Context) -> Section:
         quality = data.model_quality(ctx.wh)
     except data.Missing as missing:
         return Section("models", title, unavailable("model-roc", missing, "The model evaluation charts"))
-    tasks = [t for t in ("purchase", "churn") if any(r["task"] == t for r in quality.evaluation)]
+    tasks = [t for t in data.model_tasks() if any(r["task"] == t for r in quality.evaluation)]
     if not tasks:
         return Section("models", title, '<p class="empty">No model was evaluated in this build.</p>')
     blocks = []

@@ -23,12 +23,10 @@
             when {{ fails_timestamp('source.recorded_at') }} then 'unparseable_timestamp'
             when {{ is_future('source.recorded_at') }} then 'future_timestamp'
             when {{ is_implausibly_early('source.recorded_at') }} then 'implausible_timestamp'
-            when lower({{ clean_text('source.status') }}) not in ('granted', 'revoked')
-                or lower({{ clean_text('source.channel') }})
-                not in ('email', 'sms', 'push', 'whatsapp', 'ads')
-                or coalesce(lower({{ clean_text('source.purpose') }}), 'marketing') not in (
-                    'marketing', 'ad_user_data', 'ad_personalization', 'sale_or_sharing'
-                )
+            when lower({{ clean_text('source.status') }}) not in {{ sql_values(consent_statuses()) }}
+                or lower({{ clean_text('source.channel') }}) not in {{ sql_values(consent_channels()) }}
+                or coalesce(lower({{ clean_text('source.purpose') }}), 'marketing')
+                not in {{ sql_values(consent_purposes()) }}
                 then 'invalid_value'
         end
 {%- endset %}

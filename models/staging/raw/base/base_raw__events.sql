@@ -30,8 +30,7 @@
             when {{ fails_timestamp('source.' ~ adapter.quote('timestamp')) }} then 'unparseable_timestamp'
             when {{ is_future('source.' ~ adapter.quote('timestamp')) }} then 'future_timestamp'
             when {{ is_implausibly_early('source.' ~ adapter.quote('timestamp')) }} then 'implausible_timestamp'
-            when lower({{ clean_text('source.event_type') }})
-                not in ('track', 'page', 'screen', 'identify')
+            when lower({{ clean_text('source.event_type') }}) not in {{ sql_values(event_types()) }}
                 then 'invalid_value'
         end
 {%- endset %}

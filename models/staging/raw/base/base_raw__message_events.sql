@@ -23,11 +23,8 @@
             when {{ fails_timestamp('source.occurred_at') }} then 'unparseable_timestamp'
             when {{ is_future('source.occurred_at') }} then 'future_timestamp'
             when {{ is_implausibly_early('source.occurred_at') }} then 'implausible_timestamp'
-            when lower({{ clean_text('source.channel') }})
-                not in ('email', 'sms', 'push', 'whatsapp', 'web_push', 'in_app')
-                or lower({{ clean_text('source.event') }}) not in (
-                    'sent', 'delivered', 'opened', 'clicked', 'bounced', 'unsubscribed', 'complained'
-                )
+            when lower({{ clean_text('source.channel') }}) not in {{ sql_values(messaging_channels()) }}
+                or lower({{ clean_text('source.event') }}) not in {{ sql_values(message_event_types()) }}
                 then 'invalid_value'
         end
 {%- endset %}

@@ -23,7 +23,7 @@
             when {{ is_future('source.ordered_at') }} then 'future_timestamp'
             when {{ is_implausibly_early('source.ordered_at') }} then 'implausible_timestamp'
             when coalesce(lower({{ clean_text('source.status') }}), 'completed')
-                not in ('completed', 'cancelled', 'refunded', 'pending')
+                not in {{ sql_values(order_statuses()) }}
                 then 'invalid_value'
             when upper({{ clean_text('source.currency') }}) not in (select currency_code from known_currencies)
                 then 'unknown_currency'

@@ -18,7 +18,7 @@
             when {{ is_blank('source.survey_type') }} or {{ is_blank('source.score') }}
                 then 'missing_value'
             when {{ fails_integer('source.score') }} then 'unparseable_number'
-            when lower({{ clean_text('source.survey_type') }}) not in ('nps', 'csat')
+            when lower({{ clean_text('source.survey_type') }}) not in {{ sql_values(survey_types()) }}
                 or (lower({{ clean_text('source.survey_type') }}) = 'nps'
                     and {{ parse_integer('source.score') }} not between 0 and 10)
                 or (lower({{ clean_text('source.survey_type') }}) = 'csat'
