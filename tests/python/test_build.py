@@ -228,7 +228,7 @@ def test_the_vars_of_a_build_label_its_summary_report_and_exports(published, bui
     shutil.copy(built_warehouse, working)
     serving, exports = tmp_path / "serving" / "warehouse.duckdb", tmp_path / "serving" / "exports"
     vars_ = "{reporting_currency: EUR, purchase_horizon_days: 90}"
-    code, out, err = build(working, *QUICK, "--vars", vars_)
+    code, out, err = build(working, "--vars", vars_)  # in full: the models refit for 90 days
     assert code == 0, err + out
     stored = json.loads(query(serving, "select vars from publish.builds")[0][0])
     assert (stored["reporting_currency"], stored["purchase_horizon_days"]) == ("EUR", 90)
@@ -239,14 +239,13 @@ def test_the_vars_of_a_build_label_its_summary_report_and_exports(published, bui
     for text in (out, summary.getvalue()):
         assert re.search(r"^revenue +[\d,.]+ EUR", text, re.M), text
         assert re.search(r"^average order +[\d,.]+ EUR", text, re.M)
-        # the model's label is its own table's horizon: --select kpi_daily did not refit it
-        assert re.search(r"^purchase model \(next 30 days\): ", text, re.M)
+        assert re.search(r"^purchase model \(next 90 days\): ", text, re.M)
         assert "purchase_horizon_days=90, reporting_currency=EUR" in text
     report = tmp_path / "report.html"
     with contextlib.redirect_stdout(io.StringIO()):
         assert main(["report", "--serving", str(serving), "--out", str(report)]) == 0
     html = report.read_text(encoding="utf-8")
-    assert "amounts in EUR" in html and "Will the buyer order within 30 days?" in html  # as above
+    assert "amounts in EUR" in html and "Will the buyer order within 90 days?" in html
     assert "€" in html  # amounts drawn in euros
     manifest = json.loads((exports / "current" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["vars"]["reporting_currency"] == "EUR"
