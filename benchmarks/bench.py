@@ -124,8 +124,10 @@ def step_generate(out: str, customers: int) -> dict:
 
 
 def split_last_day(shop: Path, base: Path, day: Path, last_day: dt.date) -> dict[str, list[int]]:
-    """Write every contract file of `shop` as two Parquet deliveries: rows before `last_day`
-    (and rows whose time cannot be read) to `base`, rows on or after it to `day`. Text stays as
+    """Write every contract file of `shop` as two Parquet deliveries: the rows of `last_day` to
+    `day`, the others to `base` (rows before it, rows whose time cannot be read, and rows dated
+    after it: a wrong clock's rows arrive with the history they were exported in, and in the
+    day's small delivery they would be most of it, tripping the quarantine gate). Text stays as
     delivered. Returns {table: [base rows, day rows]}; together they are every row of the file."""
     import duckdb
 
@@ -134,6 +136,7 @@ def split_last_day(shop: Path, base: Path, day: Path, last_day: dt.date) -> dict
     base.mkdir(parents=True, exist_ok=True)
     day.mkdir(parents=True, exist_ok=True)
     cut = f"timestamp '{last_day.isoformat()} 00:00:00'"
+    end = f"timestamp '{(last_day + dt.timedelta(days=1)).isoformat()} 00:00:00'"
     con = duckdb.connect()
     try:
         con.execute("set TimeZone = 'UTC'").fetchall()
@@ -161,7 +164,8 @@ def split_last_day(shop: Path, base: Path, day: Path, last_day: dt.date) -> dict
                 happened = time_of(DELIVERY_TIME_COLUMNS[name])
                 timed = f"select {columns}, {happened} as t from read_parquet('{path}') as r"
             counts[name] = []
-            for folder, where in ((base, f"t is null or t < {cut}"), (day, f"t >= {cut}")):
+            on_the_day = f"t >= {cut} and t < {end}"
+            for folder, where in ((base, f"t is null or not ({on_the_day})"), (day, on_the_day)):
                 target = folder / f"{name}.parquet"
                 con.execute(
                     f"copy (select * exclude (t) from ({timed}) where {where}) to '{target}' (format parquet)"
