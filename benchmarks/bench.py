@@ -390,14 +390,14 @@ def step_head_to_head(database: str, target: str) -> dict:
     summary_sql = (compiled / "int_clv_summary.sql").read_text(encoding="utf-8")
     con = duckdb.connect(database, read_only=True)
     try:
-        # same rows as int_clv_summary reads: completed, before the end of as_of_date, not deleted
+        # same rows as int_clv_summary reads: completed, before the end of as_of_date, persons in scope
         as_of_date = con.execute("select as_of_date from intermediate.int_as_of_date").fetchall()[0][0]
         started = time.monotonic()
         transactions = con.execute(
             "select customer_key, ordered_at, cast(total_amount as double) as total_amount"
             " from intermediate.int_orders_resolved, intermediate.int_as_of_date as a"
             " where is_completed and ordered_at < a.as_of_at"
-            " and customer_key not in (select customer_key from intermediate.int_deleted_customer_keys)"
+            " and customer_key in (select customer_key from intermediate.int_persons_in_scope)"
         ).df()
         fetch_s = time.monotonic() - started
         started = time.monotonic()

@@ -32,8 +32,7 @@
         case when coalesce(discount_amount, 0) > 0 or discount_code is not null then 1 else 0 end as is_discounted
     from {{ ref('int_orders_resolved') }}
     where is_completed
-        and customer_key is not null
-        and customer_key not in (select customer_key from {{ ref('int_deleted_customer_keys') }})
+        and {{ person_in_scope('customer_key') }}
 {%- endmacro %}
 
 

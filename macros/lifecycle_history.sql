@@ -22,8 +22,7 @@ as_of as (
 
 persons as (
     select customer_key, is_identified, first_identified_at, first_seen_at
-    from {{ ref('int_persons') }}
-    where customer_key not in (select customer_key from {{ ref('int_deleted_customer_keys') }})
+    from {{ ref('int_persons_in_scope') }}
 ),
 
 orders as (

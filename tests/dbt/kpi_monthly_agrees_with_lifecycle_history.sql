@@ -11,7 +11,7 @@ history as (
 ),
 
 identified as (
-    select customer_key from {{ ref('int_persons') }} where is_identified
+    select customer_key from {{ ref('int_persons_in_scope') }} where is_identified
 ),
 
 previous as (

@@ -1,18 +1,10 @@
--- Every person seen by as_of_date (deletion requests excluded) has exactly one current stage:
--- one is_current row in customer_lifecycle_history and one row in customer_lifecycle; nobody
--- else has either. Returns the people for whom that is false.
+-- Every person in scope (int_persons_in_scope: seen by as_of_date, deletion requests excluded)
+-- has exactly one current stage: one is_current row in customer_lifecycle_history and one row in
+-- customer_lifecycle; nobody else has either. Returns the people for whom that is false.
 with
 
-as_of as (
-    select * from {{ ref('int_as_of_date') }}
-),
-
 persons as (
-    select persons.customer_key
-    from {{ ref('int_persons') }} as persons
-    cross join as_of
-    where (persons.first_seen_at is null or persons.first_seen_at < as_of.as_of_at)
-        and persons.customer_key not in (select customer_key from {{ ref('int_deleted_customer_keys') }})
+    select customer_key from {{ ref('int_persons_in_scope') }}
 ),
 
 current_rows as (

@@ -46,8 +46,7 @@ final as (
             as months_since_first_order,
         coalesce(acquisition.acquisition_source, 'unknown') as acquisition_source,
         first_orders.is_first_order_discounted,
-        orders.customer_key not in (select customer_key from {{ ref('int_deleted_customer_keys') }})
-            as is_countable_person,
+        {{ person_in_scope('orders.customer_key') }} as is_countable_person,
         orders.total_amount
     from orders
     inner join first_orders on orders.customer_key = first_orders.customer_key

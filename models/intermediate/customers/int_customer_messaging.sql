@@ -1,13 +1,13 @@
-{#- Message engagement per person up to as_of_date, summed from customer_channel_engagement (the
-    one source of truth for channel engagement): counts per channel, the preferred channel, the
-    engaged channels ranked, and the local hour at which they open or click most. A channel needs
-    engagement to be preferred or ranked (an open, a click or an order attributed to its
-    messages): being sent messages is no preference. Holdout rows and deleted persons are
-    already left out there. -#}
+{#- Message engagement per person up to as_of_date, summed from int_customer_channel_engagement
+    (the one source of truth for channel engagement, published as customer_channel_engagement):
+    counts per channel, the preferred channel, the engaged channels ranked, and the local hour at
+    which they open or click most. A channel needs engagement to be preferred or ranked (an open,
+    a click or an order attributed to its messages): being sent messages is no preference.
+    Holdout rows and persons out of scope are already left out there. -#}
 with
 
 engagement as (
-    select * from {{ ref('customer_channel_engagement') }}
+    select * from {{ ref('int_customer_channel_engagement') }}
 ),
 
 per_channel as (

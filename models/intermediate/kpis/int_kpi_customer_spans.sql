@@ -19,7 +19,7 @@ with
 
 orders as (
     select * from {{ ref('int_completed_orders_sequenced') }}
-    where customer_key not in (select customer_key from {{ ref('int_deleted_customer_keys') }})
+    where {{ person_in_scope('customer_key') }}
 ),
 
 dated as (

@@ -24,10 +24,6 @@ days as (
     select * from {{ ref('int_kpi_days') }}
 ),
 
-deleted as (
-    select customer_key from {{ ref('int_deleted_customer_keys') }}
-),
-
 spans as (
     select * from {{ ref('int_kpi_customer_spans') }}
 ),
@@ -40,9 +36,8 @@ completed_orders as (
 
 identified as (
     select customer_key, cast(first_seen_at as date) as first_seen_date
-    from {{ ref('int_persons') }}
+    from {{ ref('int_persons_in_scope') }}
     where is_identified
-        and customer_key not in (select customer_key from deleted)
 ),
 
 activity as (
@@ -64,7 +59,7 @@ activity_spans as (
         lead(activity_date) over (partition by customer_key order by activity_date) as next_activity_date,
         cast({{ dbt.dateadd('day', 30, 'activity_date') }} as date) as window_end_date
     from activity
-    where customer_key not in (select customer_key from deleted)
+    where {{ person_in_scope('customer_key') }}
 ),
 
 changes as (

@@ -17,7 +17,7 @@ first_facts as (
     union all
     select min(responded_at) from {{ ref('stg_raw__survey_responses') }}
     union all
-    select min(first_seen_at) from {{ ref('int_persons') }}
+    select min(first_seen_at) from {{ ref('int_persons_in_scope') }}
 ),
 
 first_day as (

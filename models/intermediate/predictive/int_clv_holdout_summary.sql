@@ -26,7 +26,7 @@ purchase_days as (
     cross join as_of
     where orders.is_completed
         and orders.ordered_at < as_of.as_of_at
-        and orders.customer_key not in (select customer_key from {{ ref('int_deleted_customer_keys') }})
+        and {{ person_in_scope('orders.customer_key') }}
     group by orders.customer_key, cast(orders.ordered_at as date)
 ),
 

@@ -1,18 +1,20 @@
-{#- The 360 profile: one row per resolved person, known or anonymous. No raw email or phone:
-    those live in restricted.customer_contacts for the syncs that need them. People with a
-    deletion request are left out. -#}
+{#- The 360 profile: one row per person in scope (int_persons_in_scope), known or anonymous. No
+    raw email or phone: those live in restricted.customer_contacts for the syncs that need them.
+    The wide profile is a mart over marts on purpose: it joins the published lifecycle stage,
+    RFM segment, persona and predictions (their rules live in those marts) beside the
+    intermediate per-person summaries; no intermediate model reads it back. -#}
 with
 
 persons as (
-    select * from {{ ref('int_persons') }}
-),
-
-deleted as (
-    select customer_key from {{ ref('int_deleted_customer_keys') }}
+    select * from {{ ref('int_persons_in_scope') }}
 ),
 
 customers as (
     select * from {{ ref('stg_raw__customers') }}
+),
+
+contacts as (
+    select customer_key, email, phone_e164 from {{ ref('int_customer_contact_details') }}
 ),
 
 as_of as (
@@ -78,10 +80,10 @@ final as (
         persons.devices,
 
         -- contact hashes (SHA-256 of the normalized value; raw values are restricted)
-        {{ sha256('coalesce(customers.email, persons.email)') }} as email_sha256,
-        {{ sha256('customers.phone_e164') }} as phone_sha256,
-        coalesce(customers.email, persons.email) is not null as has_email,
-        customers.phone_e164 is not null as has_phone,
+        {{ sha256('contacts.email') }} as email_sha256,
+        {{ sha256('contacts.phone_e164') }} as phone_sha256,
+        contacts.email is not null as has_email,
+        contacts.phone_e164 is not null as has_phone,
 
         -- location and language
         customers.country_code,
@@ -206,6 +208,7 @@ final as (
     from persons
     cross join as_of
     left join customers on persons.customer_id = customers.customer_id
+    left join contacts on persons.customer_key = contacts.customer_key
     left join order_summary on persons.customer_key = order_summary.customer_key
     left join affinity on persons.customer_key = affinity.customer_key
     left join messaging on persons.customer_key = messaging.customer_key
@@ -218,9 +221,6 @@ final as (
     left join purchase on persons.customer_key = purchase.customer_key
     left join rfm on persons.customer_key = rfm.customer_key
     left join personas on persons.customer_key = personas.customer_key
-    where persons.customer_key not in (select customer_key from deleted)
-        -- as of as_of_date: people first seen later do not exist yet
-        and (persons.first_seen_at is null or persons.first_seen_at < as_of.as_of_at)
 )
 
 select * from final

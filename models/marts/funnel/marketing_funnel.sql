@@ -19,10 +19,6 @@ as_of as (
     select * from {{ ref('int_as_of_date') }}
 ),
 
-deleted as (
-    select customer_key from {{ ref('int_deleted_customer_keys') }}
-),
-
 -- what each person's events signalled per day (int_event_identifier_days maps event names to
 -- stages with funnel_event_stage)
 event_days as (
@@ -38,7 +34,7 @@ event_days as (
     cross join as_of
     where persons.customer_key is not null
         and days.event_date <= as_of.as_of_date
-        and persons.customer_key not in (select customer_key from deleted)
+        and {{ person_in_scope('persons.customer_key') }}
 ),
 
 orders as (
@@ -46,7 +42,7 @@ orders as (
     from {{ ref('int_completed_orders_sequenced') }} as orders
     cross join as_of
     where orders.ordered_at < as_of.as_of_at
-        and orders.customer_key not in (select customer_key from deleted)
+        and {{ person_in_scope('orders.customer_key') }}
 ),
 
 signals as (

@@ -20,11 +20,7 @@ as_of as (
 ),
 
 persons as (
-    select persons.customer_key
-    from {{ ref('int_persons') }} as persons
-    cross join as_of
-    where (persons.first_seen_at is null or persons.first_seen_at < as_of.as_of_at)
-        and persons.customer_key not in (select customer_key from {{ ref('int_deleted_customer_keys') }})
+    select customer_key from {{ ref('int_persons_in_scope') }}
 ),
 
 order_summary as (

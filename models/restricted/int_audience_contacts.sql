@@ -1,8 +1,6 @@
 {#- Hashed identifiers per person for ad networks and messaging syncs, normalized per platform
     (macro hashed_identifier). A phone without a country code already took the customer's
-    country in staging (phone_e164). Deleted persons are not here. -#}
-{{ config(schema='restricted') }}
-
+    country in staging (phone_e164). Only persons in scope (customer_contacts'). -#}
 with
 
 contacts as (

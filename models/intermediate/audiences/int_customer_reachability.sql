@@ -1,27 +1,33 @@
-{{ config(schema="intermediate") }}
-
 {#- Who may be contacted where, and why not: the consent and suppression rules, in one place.
     Messaging channels need granted marketing consent for that channel, an address
     (email; phone for sms and whatsapp) and no unsubscribe or bounce on that channel; a complaint
     on any channel stops them all. Google ads needs ad_user_data and ad_personalization granted and
     no sale/sharing opt-out; Meta ads needs no sale/sharing opt-out; both need an email or phone.
     One boolean per reason (macros/privacy.sql lists them) and can_<channel> = no reason holds.
-    Persons with a deletion request are left out here too, not only in customer_profiles: this
-    model is where audiences and exports learn who may be contacted, so it must not depend on an
-    upstream filter. -#}
+    One row per person in scope with a customer_id (int_persons_in_scope: nobody with a deletion
+    request), read from the intermediate models the profile is built from, never from a mart:
+    this model is where audiences and exports learn who may be contacted. -#}
 {%- set reasons = suppression_reasons() %}
 {#- the messaging channels that record marketing consent (web_push and in_app do not) #}
 {%- set messaging_channels = messaging_channels() | select('in', consent_channels()) | list %}
 with
 
-deleted as (
-    select customer_key from {{ ref('int_deleted_customer_keys') }}
+persons as (
+    select customer_key from {{ ref('int_persons_in_scope') }}
+    where customer_id is not null
 ),
 
-profiles as (
-    select * from {{ ref('customer_profiles') }}
-    where customer_id is not null
-        and customer_key not in (select customer_key from deleted)
+contacts as (
+    select customer_key, email, phone_e164 from {{ ref('int_customer_contact_details') }}
+),
+
+consents as (
+    select * from {{ ref('int_customer_consents') }}
+),
+
+messaging as (
+    -- complaints on any channel up to as_of_date (customer_profiles.has_complained)
+    select customer_key, complaints from {{ ref('int_customer_messaging') }}
 ),
 
 graph as (
@@ -46,30 +52,33 @@ message_suppressions as (
 
 flags as (
     select
-        profiles.customer_key,
+        persons.customer_key,
         {% for channel in messaging_channels %}
-        not coalesce(profiles.{{ channel }}_marketing_consent = 'granted', false) as is_{{ channel }}_no_consent,
+        not coalesce(consents.{{ channel }}_marketing_consent = 'granted', false) as is_{{ channel }}_no_consent,
         {% if channel == 'email' %}
-        not profiles.has_email as is_{{ channel }}_no_contact_details,
+        contacts.email is null as is_{{ channel }}_no_contact_details,
         {% elif channel in ('sms', 'whatsapp') %}
-        not profiles.has_phone as is_{{ channel }}_no_contact_details,
+        contacts.phone_e164 is null as is_{{ channel }}_no_contact_details,
         {% endif %}
         coalesce(suppressions.{{ channel }}_unsubscribed, 0) = 1 as is_{{ channel }}_unsubscribed,
         coalesce(suppressions.{{ channel }}_bounced, 0) = 1 as is_{{ channel }}_bounced,
-        profiles.has_complained or coalesce(suppressions.{{ channel }}_complained, 0) = 1
+        coalesce(messaging.complaints, 0) > 0 or coalesce(suppressions.{{ channel }}_complained, 0) = 1
             as is_{{ channel }}_complained,
         {% endfor %}
         not (
-            coalesce(profiles.ads_ad_user_data_consent = 'granted', false)
-            and coalesce(profiles.ads_ad_personalization_consent = 'granted', false)
+            coalesce(consents.ads_ad_user_data_consent = 'granted', false)
+            and coalesce(consents.ads_ad_personalization_consent = 'granted', false)
         ) as is_google_ads_no_ads_consent,
         {% for channel in ads_channels() %}
-        coalesce(profiles.ads_sale_or_sharing_consent = 'revoked', false) as is_{{ channel }}_sale_or_sharing_opt_out,
-        not (profiles.has_email or profiles.has_phone) as is_{{ channel }}_no_contact_details{{ ',' if not loop.last }}
+        coalesce(consents.ads_sale_or_sharing_consent = 'revoked', false) as is_{{ channel }}_sale_or_sharing_opt_out,
+        contacts.email is null and contacts.phone_e164 is null as is_{{ channel }}_no_contact_details{{ ',' if not loop.last }}
         {% endfor %}
-    from profiles
+    from persons
+    left join contacts on persons.customer_key = contacts.customer_key
+    left join consents on persons.customer_key = consents.customer_key
+    left join messaging on persons.customer_key = messaging.customer_key
     left join message_suppressions as suppressions
-        on profiles.customer_key = suppressions.customer_key
+        on persons.customer_key = suppressions.customer_key
 ),
 
 final as (
