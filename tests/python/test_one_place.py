@@ -378,3 +378,176 @@ def test_amounts_are_converted_to_the_reporting_currency_by_one_macro():
         "models/staging/raw/stg_raw__order_items.sql",
         "models/staging/raw/stg_raw__orders.sql",
     ]
+
+
+# --- Persons in scope (issue 21): one model, int_persons_in_scope, says who the warehouse
+# describes as of as_of_date (no deletion request, first seen by as_of_date); everything after
+# identity reads it (ref, macro person_in_scope, generic test persons_in_scope).
+
+SCOPE_MODEL = "models/intermediate/customers/int_persons_in_scope.sql"
+# who else may name the deletion requests: int_persons (erasure after identity: no model built
+# on it holds a deleted person), privacy_suppressions (it counts the requests), the membership
+# history snapshot (its post-hook erases them from past rows, its yml test checks that) and the
+# yml that describes the two models
+READS_DELETION_REQUESTS = {
+    SCOPE_MODEL,
+    "models/intermediate/identity/int_persons.sql",
+    "models/intermediate/customers/_customers__models.yml",
+    "models/audiences/privacy_suppressions.sql",
+    "snapshots/audience_memberships_history.sql",
+    "snapshots/_snapshots.yml",
+}
+# "first seen by as_of_date", in any spelling of the comparison with as_of_at / as_of_date
+SEEN_BY_AS_OF = re.compile(r"first_seen_(?:at|date)\s*(?:<|<=)\s*\(?\s*(?:select\s+)?[\w.]*as_of_(?:at|date)")
+
+
+def scope_restatements(sources: dict[str, str]) -> list[str]:
+    """Files (path -> text of the project's SQL and yml) that restate the persons-in-scope rule
+    instead of reading int_persons_in_scope: naming the deletion requests, comparing first_seen
+    with as_of, or reading int_persons after identity."""
+    found = []
+    for name, text in sorted(sources.items()):
+        if name == SCOPE_MODEL:
+            continue
+        if "int_deleted_customer_keys" in text and name not in READS_DELETION_REQUESTS:
+            found.append(f"{name}: names int_deleted_customer_keys")
+        if SEEN_BY_AS_OF.search(text):
+            found.append(f"{name}: compares first_seen with as_of")
+        if not name.startswith("models/intermediate/identity/") and re.search(
+            r"ref\(\s*[\'\"]int_persons[\'\"]\s*\)", text
+        ):
+            found.append(f"{name}: reads int_persons")
+    return found
+
+
+def test_the_scope_check_finds_each_restatement():
+    sources = {
+        SCOPE_MODEL: "select * from {{ ref('int_persons') }} where first_seen_at < as_of.as_of_at",
+        "models/marts/a.sql": "where k not in (select k from {{ ref('int_deleted_customer_keys') }})",
+        "models/marts/b.sql": "where (p.first_seen_at is null or p.first_seen_at < as_of.as_of_at)",
+        "models/marts/c.yml": "expression: first_seen_date <= (select as_of_date from x)",
+        "macros/d.sql": 'select customer_key from {{ ref("int_persons") }}',
+        "models/intermediate/identity/int_x.sql": "select * from {{ ref('int_persons') }}",
+        "models/marts/ok.sql": "from {{ ref('int_persons_in_scope') }} where {{ person_in_scope('k') }}",
+    }
+    assert scope_restatements(sources) == [
+        "macros/d.sql: reads int_persons",
+        "models/marts/a.sql: names int_deleted_customer_keys",
+        "models/marts/b.sql: compares first_seen with as_of",
+        "models/marts/c.yml: compares first_seen with as_of",
+    ]
+
+
+def test_persons_in_scope_are_defined_in_one_model():
+    root = paths.project_dir()
+    sources = {
+        name: (root / name).read_text(encoding="utf-8")
+        for name in tracked_files(
+            "models/**", "macros/**", "snapshots/**", "tests/dbt/**", "python_models/**"
+        )
+        # unit test fixtures give the models' inputs, the rule is not written there
+        if name.endswith((".sql", ".yml", ".py")) and not name.endswith("_unit_tests.yml")
+    }
+    assert SCOPE_MODEL in sources
+    assert scope_restatements(sources) == []
+
+
+# --- Layers run one way (issue 21): staging -> intermediate -> marts, restricted -> audiences.
+# A model lives in the folder of the schema it writes; no staging or intermediate model reads a
+# mart; a mart that reads another mart names it in its description.
+
+LAYER = {"staging": 0, "intermediate": 1, "marts": 2, "restricted": 2, "semantic": 2, "audiences": 3}
+
+
+def folder_schema(path: str) -> str | None:
+    """The schema a model's folder writes (dbt_project.yml: +schema per folder under models/);
+    the Python models (python_models/) are intermediate."""
+    parts = path.split("/")
+    if parts[0] == "models" and len(parts) > 2:
+        return parts[1]
+    if parts[0] == "python_models":
+        return "intermediate"
+    return None
+
+
+def layer_problems(manifest: dict) -> list[str]:
+    """Models whose configured schema is not their folder's, and refs against the layers: a model
+    reads its own schema or earlier layers only (so no staging or intermediate model reads a
+    mart, and marts and restricted do not read each other); a mart that reads another mart names
+    it in its description."""
+    nodes = manifest["nodes"]
+    problems = []
+    for _, node in sorted(nodes.items()):
+        if node["resource_type"] != "model":
+            continue
+        name, schema, path = node["name"], node["schema"], node["original_file_path"]
+        if folder_schema(path) != schema:
+            problems.append(f"{name}: writes schema {schema} but lives in {path}")
+        for dep_id in node["depends_on"]["nodes"]:
+            dep = nodes.get(dep_id)
+            if dep is None or dep["resource_type"] not in ("model", "snapshot"):
+                continue
+            dep_schema = dep["schema"]
+            if dep_schema == schema:
+                if schema == "marts" and dep["name"] not in node.get("description", ""):
+                    problems.append(f"{name}: reads the mart {dep['name']}, its description does not say so")
+            elif LAYER.get(dep_schema, 0) >= LAYER.get(schema, 0):
+                problems.append(f"{name} ({schema}) reads {dep_schema}.{dep['name']}")
+    return problems
+
+
+def _model(name: str, schema: str, path: str, depends: list[str], description: str = "") -> dict:
+    return {
+        "resource_type": "model",
+        "name": name,
+        "schema": schema,
+        "original_file_path": path,
+        "depends_on": {"nodes": depends},
+        "description": description,
+    }
+
+
+def test_the_layer_check_finds_each_wrong_way():
+    manifest = {
+        "nodes": {
+            "model.p.stg": _model("stg_x", "staging", "models/staging/raw/stg_x.sql", []),
+            "model.p.profiles": _model("profiles", "marts", "models/marts/profiles.sql", ["model.p.stg"]),
+            "model.p.rfm": _model("rfm", "marts", "models/marts/rfm.sql", []),
+            "model.p.int_reads_mart": _model(
+                "int_reads_mart", "intermediate", "models/intermediate/x/int_reads_mart.sql", ["model.p.rfm"]
+            ),
+            "model.p.stg_reads_mart": _model(
+                "stg_reads_mart", "staging", "models/staging/raw/stg_reads_mart.sql", ["model.p.rfm"]
+            ),
+            "model.p.py": _model("py_reads_mart", "intermediate", "python_models/py.py", ["model.p.rfm"]),
+            "model.p.int_in_audiences": _model(
+                "int_in_audiences", "intermediate", "models/audiences/int_in_audiences.sql", []
+            ),
+            "model.p.wide": _model(
+                "wide", "marts", "models/marts/wide.sql", ["model.p.profiles", "model.p.rfm"], "reads rfm"
+            ),
+            "model.p.documented": _model(
+                "documented", "marts", "models/marts/documented.sql", ["model.p.rfm"], "the mart rfm"
+            ),
+            "model.p.contacts": _model("contacts", "restricted", "models/restricted/contacts.sql", []),
+            "model.p.leaky_mart": _model(
+                "leaky_mart", "marts", "models/marts/leaky_mart.sql", ["model.p.contacts"]
+            ),
+            "model.p.audience": _model(
+                "audience", "audiences", "models/audiences/audience.sql", ["model.p.contacts", "model.p.rfm"]
+            ),
+        }
+    }
+    assert layer_problems(manifest) == [
+        "int_in_audiences: writes schema intermediate but lives in models/audiences/int_in_audiences.sql",
+        "int_reads_mart (intermediate) reads marts.rfm",
+        "leaky_mart (marts) reads restricted.contacts",
+        "py_reads_mart (intermediate) reads marts.rfm",
+        "stg_reads_mart (staging) reads marts.rfm",
+        "wide: reads the mart profiles, its description does not say so",
+    ]
+
+
+def test_layers_run_one_way(parsed_manifest):
+    payload = json.loads((paths.project_dir() / "target" / "manifest.json").read_text(encoding="utf-8"))
+    assert layer_problems(payload) == []
