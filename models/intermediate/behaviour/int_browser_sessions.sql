@@ -12,9 +12,12 @@
     user_id): its events with gaps no longer than session_timeout_minutes, before identity
     resolution. One row per session AND identifier set its events carried (most sessions: one
     row; a login mid-session: two), so int_sessions can give each session the person of its
-    identifiers at every build (a later identify can merge persons) without touching the events
-    again. One pass over the events: the session's own columns are summed over its identifier
-    sets (a few rows), not by a second pass over the events or a range join back to them.
+    identifier sets at every build (a later identify can merge persons) without touching the events
+    again.
+    The two windows that cut sessions sort every event, so they carry only what the session sums
+    need (ids, time, four event flags, the delivery); the landing page and traffic source are read
+    afterwards for the session's first event alone, by its event_id. Carrying those wide columns
+    through both sorts made this the slowest model at a million customers (it spilled).
     Incremental: a browser with events delivered since the last build has ALL its sessions
     recomputed (unique_key browser_id: delete+insert replaces every session of the browser), so
     a late event that splits, extends or joins sessions, or renumbers later ones, gives the
@@ -24,21 +27,18 @@ with
 events as (
     select
         event_id,
-        event_name,
-        page_url,
-        referrer,
-        platform,
+        coalesce(anonymous_id, device_id, user_id) as browser_id,
+        event_at,
         user_id,
         email,
         anonymous_id,
         device_id,
-        utm_source,
-        utm_medium,
-        utm_campaign,
-        event_at,
+        case when event_name = 'Product Viewed' then 1 else 0 end as is_product_view,
+        case when event_name = 'Product Added' then 1 else 0 end as is_product_add,
+        case when event_name = 'Checkout Started' then 1 else 0 end as is_checkout_start,
+        case when event_name = 'Order Completed' then 1 else 0 end as is_order_completed,
         _loaded_at,
-        _ingest_id,
-        coalesce(anonymous_id, device_id, user_id) as browser_id
+        _ingest_id
     from {{ ref('stg_raw__events') }}
     where coalesce(anonymous_id, device_id, user_id) is not null
 ),
@@ -91,8 +91,7 @@ numbered as (
     from starts
 ),
 
--- each session's events grouped by the identifiers they carried; the session's first event (its
--- start row) gives the landing page and traffic source
+-- each session's events grouped by the identifiers they carried
 identifier_sets as (
     select
         browser_id,
@@ -104,17 +103,11 @@ identifier_sets as (
         min(event_at) as started_at,
         max(event_at) as ended_at,
         count(*) as events,
-        max(case when is_session_start = 1 then page_url end) as landing_page,
-        max(case when is_session_start = 1 then referrer end) as referrer,
-        max(case when is_session_start = 1 then platform end) as platform,
-        max(case when is_session_start = 1 then device_id end) as start_device_id,
-        max(case when is_session_start = 1 then utm_source end) as utm_source,
-        max(case when is_session_start = 1 then utm_medium end) as utm_medium,
-        max(case when is_session_start = 1 then utm_campaign end) as utm_campaign,
-        sum(case when event_name = 'Product Viewed' then 1 else 0 end) as products_viewed,
-        sum(case when event_name = 'Product Added' then 1 else 0 end) as products_added,
-        max(case when event_name = 'Checkout Started' then 1 else 0 end) as has_checkout_started,
-        max(case when event_name = 'Order Completed' then 1 else 0 end) as is_converted,
+        max(case when is_session_start = 1 then event_id end) as first_event_id,
+        sum(is_product_view) as products_viewed,
+        sum(is_product_add) as products_added,
+        max(is_checkout_start) as has_checkout_started,
+        max(is_order_completed) as is_converted,
         max(_loaded_at) as _loaded_at,
         max(_ingest_id) as _ingest_id
     from numbered
@@ -128,13 +121,7 @@ session_totals as (
         min(started_at) as started_at,
         max(ended_at) as ended_at,
         sum(events) as events,
-        max(landing_page) as landing_page,
-        max(referrer) as referrer,
-        max(platform) as platform,
-        max(start_device_id) as start_device_id,
-        max(utm_source) as utm_source,
-        max(utm_medium) as utm_medium,
-        max(utm_campaign) as utm_campaign,
+        max(first_event_id) as first_event_id,
         sum(products_viewed) as products_viewed,
         sum(products_added) as products_added,
         max(has_checkout_started) as has_checkout_started,
@@ -146,17 +133,41 @@ session_totals as (
     group by 1, 2
 ),
 
+-- the session's first event gives the landing page and traffic source
+first_events as (
+    select
+        event_id,
+        page_url,
+        referrer,
+        platform,
+        device_id,
+        utm_source,
+        utm_medium,
+        utm_campaign
+    from {{ ref('stg_raw__events') }}
+    where event_id in (select first_event_id from session_totals)
+),
+
 sessions as (
     select
         session_totals.*,
         {{ identifier_set_key(
             'identifier_sets.user_id', 'identifier_sets.email',
             'identifier_sets.anonymous_id', 'identifier_sets.device_id',
-        ) }} as identifier_set_key
+        ) }} as identifier_set_key,
+        first_events.page_url as landing_page,
+        first_events.referrer,
+        first_events.platform,
+        first_events.device_id as start_device_id,
+        first_events.utm_source,
+        first_events.utm_medium,
+        first_events.utm_campaign
     from identifier_sets
     inner join session_totals
         on identifier_sets.browser_id = session_totals.browser_id
         and identifier_sets.session_number = session_totals.session_number
+    inner join first_events
+        on session_totals.first_event_id = first_events.event_id
 ),
 
 final as (
