@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test install unit e2e dbt-test lint lock bench clean test-spark lock-spark
+.PHONY: run test install unit e2e dbt-test lint fix-sql lock bench clean test-spark lock-spark
 
 # Create the virtualenv and install the pinned dependencies (again only when the lock changes).
 $(STAMP): requirements.lock pyproject.toml
@@ -30,9 +30,19 @@ test: install
 unit: install
 	$(BIN)/python -m pytest -m "not e2e and not spark"
 
+## make lint: ruff on the Python, then sqlfluff on the SQL (.sqlfluff: jinja templater, the rules and
+## why); fails on any violation. make fix-sql: sqlfluff's mechanical fixes on the same files.
+## Macros are not linted as files (they render to nothing alone): every model renders them.
+SQL_PATHS := models tests/dbt
+# sqlfluff processes: 0 = one per CPU
+SQLFLUFF_PROCESSES ?= 0
 lint: install
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks lint
+	$(BIN)/ruff format --check src tests benchmarks lint
+	$(BIN)/sqlfluff lint $(SQL_PATHS) --processes $(SQLFLUFF_PROCESSES) --disable-progress-bar
+
+fix-sql: install
+	$(BIN)/sqlfluff fix $(SQL_PATHS) --processes $(SQLFLUFF_PROCESSES) --disable-progress-bar
 
 ## make bench [SCALES=10000,100000,1000000]: generate, ingest, then `lifecycle build`'s steps (dbt build,
 ## validate, publish) full and incremental at each scale, each with wall and CPU time, peak memory and
