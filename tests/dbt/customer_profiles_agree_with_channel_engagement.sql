@@ -50,7 +50,7 @@ channel_mismatches as (
     inner join per_channel as preferred
         on profiles.customer_key = preferred.customer_key and profiles.preferred_channel = preferred.channel
     inner join per_channel as better
-        on profiles.customer_key = better.customer_key and better.clicks > preferred.clicks
+        on profiles.customer_key = better.customer_key and preferred.clicks < better.clicks
 ),
 
 missing_preference as (
@@ -76,7 +76,7 @@ hour_mismatches as (
     inner join per_hour as best
         on profiles.customer_key = best.customer_key and profiles.best_send_hour_local = best.local_hour
     inner join per_hour as better
-        on profiles.customer_key = better.customer_key and better.engagements > best.engagements
+        on profiles.customer_key = better.customer_key and best.engagements < better.engagements
 )
 
 select * from count_mismatches

@@ -45,11 +45,11 @@ checks as (
     from periods
     cross join stages
     left join stocks as now_
-        on now_.period_end = periods.period_end and now_.lifecycle_stage = stages.stage
+        on periods.period_end = now_.period_end and stages.stage = now_.lifecycle_stage
     left join stocks as before_
-        on before_.period_end = periods.previous_period_end and before_.lifecycle_stage = stages.stage
+        on periods.previous_period_end = before_.period_end and stages.stage = before_.lifecycle_stage
     left join flows
-        on flows.period_end = periods.period_end and flows.stage = stages.stage
+        on periods.period_end = flows.period_end and stages.stage = flows.stage
 )
 
 select * from checks

@@ -65,7 +65,8 @@ flags as (
         coalesce(messaging.complaints, 0) > 0 or coalesce(suppressions.{{ channel }}_complained, 0) = 1
             as is_{{ channel }}_complained,
         {% endfor %}
-        not (
+        -- sqlfluff parses a `not (` select target as a call of a function `not`: its LT01, LT06 are off here
+        not (  -- noqa: LT01, LT06
             coalesce(consents.ads_ad_user_data_consent = 'granted', false)
             and coalesce(consents.ads_ad_personalization_consent = 'granted', false)
         ) as is_google_ads_no_ads_consent,
@@ -85,11 +86,13 @@ final as (
     select
         customer_key,
         {% for channel, channel_reasons in reasons.items() %}
+        -- noqa: disable=LT01,LT06
         not (
             {%- for reason in channel_reasons %}
             is_{{ channel }}_{{ reason }}{{ ' or' if not loop.last }}
             {%- endfor %}
         ) as can_{{ channel }},
+        -- noqa: enable=LT01,LT06
         {% endfor %}
         {% for channel, channel_reasons in reasons.items() %}
         {% set outer_last = loop.last %}

@@ -65,8 +65,8 @@ ranked as (
         ) as touch_rank
     from orders
     inner join touches
-        on touches.customer_key = orders.customer_key
-        and touches.sent_at < orders.ordered_at
+        on orders.customer_key = touches.customer_key
+        and orders.ordered_at > touches.sent_at
         and touches.sent_at >= {{ dbt.dateadd('day', -var('attribution_window_days'), 'orders.ordered_at') }}
 ),
 

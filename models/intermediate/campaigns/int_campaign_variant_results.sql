@@ -48,8 +48,8 @@ converters as (
     select first_sends.campaign_id, first_sends.variant, count(distinct first_sends.customer_key) as converters
     from first_sends
     inner join orders
-        on orders.customer_key = first_sends.customer_key
-        and orders.ordered_at > first_sends.first_sent_at
+        on first_sends.customer_key = orders.customer_key
+        and first_sends.first_sent_at < orders.ordered_at
         and orders.ordered_at <= {{ dbt.dateadd('day', var('attribution_window_days'), 'first_sends.first_sent_at') }}
     group by 1, 2
 ),

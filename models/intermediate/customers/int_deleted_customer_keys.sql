@@ -23,7 +23,7 @@ matched as (
     select orders.customer_key, requests.requested_at
     from requests
     inner join {{ ref('int_orders_resolved') }} as orders
-        on orders.email = requests.email and orders.resolved_by = 'order_id'
+        on requests.email = orders.email and orders.resolved_by = 'order_id'
 )
 
 select customer_key, min(requested_at) as requested_at

@@ -45,9 +45,9 @@ next_orders as (
     from snapshot_bounds
     cross join as_of
     inner join orders
-        on orders.ordered_at >= snapshot_bounds.snapshot_at
+        on snapshot_bounds.snapshot_at <= orders.ordered_at
         and orders.ordered_at < {{ dbt.dateadd('day', longest, 'snapshot_bounds.snapshot_at') }}
-        and orders.ordered_at < as_of.as_of_at
+        and as_of.as_of_at > orders.ordered_at
     group by snapshot_bounds.snapshot_date, orders.customer_key
 ),
 

@@ -26,10 +26,6 @@
     compares. -#}
 with
 
-as_of as (
-    select * from {{ ref('int_as_of_date') }}
-),
-
 snapshot_dates as (
     {{ feature_snapshot_dates() }}
 ),
@@ -70,7 +66,7 @@ targets as (
         snapshot_bounds.snapshot_at,
         first_orders.customer_key
     from snapshot_bounds
-    inner join first_orders on first_orders.first_order_at < snapshot_bounds.snapshot_at
+    inner join first_orders on snapshot_bounds.snapshot_at > first_orders.first_order_at
     {% if is_incremental() %}
     left join (select snapshot_date, customer_key from {{ this }}) as kept
         on snapshot_bounds.snapshot_date = kept.snapshot_date
@@ -96,7 +92,7 @@ history as (
     from targets
     inner join orders
         on targets.customer_key = orders.customer_key
-        and orders.ordered_at < targets.snapshot_at
+        and targets.snapshot_at > orders.ordered_at
     group by targets.snapshot_date, targets.customer_key
 ),
 
@@ -119,7 +115,7 @@ btyd as (
     from targets
     inner join purchase_days
         on targets.customer_key = purchase_days.customer_key
-        and purchase_days.purchase_date <= targets.snapshot_date
+        and targets.snapshot_date >= purchase_days.purchase_date
     group by targets.snapshot_date, targets.customer_key
 ),
 
@@ -142,7 +138,7 @@ engagement as (
     from targets
     inner join event_days
         on targets.customer_key = event_days.customer_key
-        and event_days.event_date <= targets.snapshot_date
+        and targets.snapshot_date >= event_days.event_date
         and event_days.event_date > {{ dbt.dateadd('day', -30, 'targets.snapshot_date') }}
     group by targets.snapshot_date, targets.customer_key
 ),

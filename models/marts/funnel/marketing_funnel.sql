@@ -126,7 +126,7 @@ reached as (
     cross join stages
     left join person_months
         on months.funnel_month = person_months.funnel_month
-        and person_months.deepest_stage >= stages.stage_number
+        and stages.stage_number <= person_months.deepest_stage
     group by 1, 2, 3
 ),
 

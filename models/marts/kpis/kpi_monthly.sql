@@ -56,8 +56,8 @@ buyers as (
     select periods.kpi_month, count(distinct spans.customer_key) as buyers
     from periods
     inner join spans
-        on spans.order_date >= periods.period_start_date
-        and spans.order_date <= periods.period_end_date
+        on periods.period_start_date <= spans.order_date
+        and periods.period_end_date >= spans.order_date
     group by 1
 ),
 
@@ -65,9 +65,9 @@ lapses as (
     select periods.kpi_month, count(*) as customers_lapsed
     from periods
     inner join spans
-        on spans.lapsed_date >= periods.period_start_date
-        and spans.lapsed_date <= periods.period_end_date
-        and (spans.next_order_date is null or spans.next_order_date > periods.period_end_date)
+        on periods.period_start_date <= spans.lapsed_date
+        and periods.period_end_date >= spans.lapsed_date
+        and (spans.next_order_date is null or periods.period_end_date < spans.next_order_date)
     group by 1
 ),
 

@@ -57,8 +57,8 @@ stage_start as (
         current_stage.customer_key,
         min(change_days.period_end) as stage_since
     from current_stage
-    inner join change_days on change_days.customer_key = current_stage.customer_key
-    left join previous on previous.customer_key = current_stage.customer_key
+    inner join change_days on current_stage.customer_key = change_days.customer_key
+    left join previous on current_stage.customer_key = previous.customer_key
     where previous.previous_stage_until is null
         or change_days.period_end > previous.previous_stage_until
     group by 1

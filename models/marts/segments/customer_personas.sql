@@ -98,7 +98,7 @@ first_view_before_purchase as (
     inner join product_views
         on lines.customer_key = product_views.customer_key
         and lines.product_id = product_views.product_id
-        and product_views.viewed_at <= lines.ordered_at
+        and lines.ordered_at >= product_views.viewed_at
     group by 1, 2, 3, 4
 ),
 
