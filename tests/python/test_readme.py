@@ -108,7 +108,8 @@ CHECKED: dict[str, Run | Covered | Skipped] = {
     # not run by the tests
     "make test": Skipped("the test suite itself"),
     "make unit": Skipped("a subset of the test suite"),
-    "make lint": Skipped("ruff, run by CI and before every commit"),
+    "make lint": Skipped("ruff and sqlfluff, run by CI and before every commit"),
+    "make fix-sql": Skipped("rewrites the SQL in place with sqlfluff's fixes; make lint checks the result"),
     "make lock": Skipped("re-resolves requirements.lock from the package index"),
     "make bench": Skipped("benchmarks at up to a million customers, hours"),
     "make test-spark": Skipped("the Spark build and parity check, 14-29 minutes (make test-spark)"),
