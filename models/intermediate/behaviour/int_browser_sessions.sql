@@ -17,7 +17,7 @@
     The two windows that cut sessions sort every event, so they carry only what the session sums
     need (ids, time, four event flags, the delivery); the landing page and traffic source are read
     afterwards for the session's first event alone, by its event_id. Carrying those wide columns
-    through both sorts made this the slowest model at a million customers (it spilled).
+    through both sorts made this the slowest model at a million customers.
     Incremental: a browser with events delivered since the last build has ALL its sessions
     recomputed (unique_key browser_id: delete+insert replaces every session of the browser), so
     a late event that splits, extends or joins sessions, or renumbers later ones, gives the
