@@ -23,12 +23,16 @@ install: $(STAMP)
 run: install
 	$(BIN)/lifecycle demo
 
-## make test: Python tests, dbt unit + data tests, and end-to-end builds on generated data.
+## make test: Python tests, dbt unit + data tests, and end-to-end builds on generated data, in
+## TEST_WORKERS processes (pytest-xdist; each on its own copy of the project, tests/python/conftest.py)
+## with each test file kept in one process, so its module fixtures are built once.
+TEST_WORKERS ?= 2
+PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist loadfile
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL)
 
 unit: install
-	$(BIN)/python -m pytest -m "not e2e and not spark"
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL) -m "not e2e and not spark"
 
 ## make lint: ruff on the Python, then sqlfluff on the SQL (.sqlfluff: jinja templater, the rules and
 ## why); fails on any violation. make fix-sql: sqlfluff's mechanical fixes on the same files.

@@ -8,6 +8,47 @@ from pathlib import Path
 import duckdb
 import pytest
 
+# What a worker's copy of the project leaves out: what builds write (the copy's own are made
+# afresh) and caches. The virtualenv is linked, as `make install` makes it.
+_NOT_COPIED = {"data", "target", "logs", ".venv", ".pytest_cache", ".ruff_cache", "test-artifacts"}
+
+
+def pytest_configure(config):
+    """Under `pytest -n N` (make test), each worker runs on its own copy of the project: dbt writes
+    target/ and logs/ below the project and tests read them back (manifest, catalog, partial
+    parse), so two workers' dbt runs must not share them. The copy is the working tree (uncommitted
+    edits included) with its .git, so a test that clones the project still can."""
+    import os
+    import shutil
+    import sys
+    import tempfile
+
+    from lifecycle import paths
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return
+    # A worker's __main__ (execnet's) has no __file__, which pyspark (the spark extra, imported by
+    # great_expectations when installed) takes for its own doctest run, and exits the worker.
+    main = sys.modules["__main__"]
+    if not hasattr(main, "__file__"):
+        main.__file__ = "<pytest-xdist worker>"
+    if paths.PROJECT_ENV in os.environ:
+        return
+    source = paths.project_dir()
+    copy = Path(tempfile.mkdtemp(prefix=f"lifecycle-{worker}-")) / "project"
+    shutil.copytree(
+        source,
+        copy,
+        symlinks=True,
+        ignore=lambda folder, names: [
+            n for n in names if n == "__pycache__" or (Path(folder) == source and n in _NOT_COPIED)
+        ],
+    )
+    (copy / ".venv").symlink_to(source / ".venv")
+    os.environ[paths.PROJECT_ENV] = str(copy)
+    config.add_cleanup(lambda: shutil.rmtree(copy.parent, ignore_errors=True))
+
 
 @pytest.fixture(scope="session")
 def demo_dir(tmp_path_factory) -> Path:

@@ -3,6 +3,7 @@ from where the package is installed (a wheel on a cluster runs beside a checkout
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,8 @@ import pytest
 from lifecycle import cli, paths
 
 REPO = Path(__file__).resolve().parents[2]
+# read before the autouse fixture below clears it: a `make test` worker's own project copy
+SESSION_PROJECT = os.environ.get(paths.PROJECT_ENV)
 
 
 def make_project(folder: Path, name: str = "lifecycle") -> Path:
@@ -67,3 +70,16 @@ def test_a_relative_warehouse_path_is_relative_to_the_project_as_for_dbt(tmp_pat
 
 def test_the_tests_run_from_the_repository():
     assert paths.project_dir() == REPO
+
+
+def test_a_test_worker_runs_on_its_own_copy_of_the_project():
+    """make test runs pytest-xdist workers; dbt writes target/ and logs/ below the project, so each
+    worker has a copy (conftest.py): the same files, none of the repository's build output."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        pytest.skip("not a pytest-xdist worker (make test runs them)")
+    copy = Path(SESSION_PROJECT)
+    assert copy != REPO and copy.parent.name.startswith(f"lifecycle-{os.environ['PYTEST_XDIST_WORKER']}-")
+    same = ("dbt_project.yml", "profiles.yml", "models/marts/customers/customer_profiles.sql", ".git/HEAD")
+    for name in same:
+        assert (copy / name).read_bytes() == (REPO / name).read_bytes(), name
+    assert (copy / ".venv").resolve() == (REPO / ".venv").resolve()
