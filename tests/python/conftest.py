@@ -33,9 +33,7 @@ def pytest_configure(config):
     main = sys.modules["__main__"]
     if not hasattr(main, "__file__"):
         main.__file__ = "<pytest-xdist worker>"
-    if paths.PROJECT_ENV in os.environ:
-        return
-    source = paths.project_dir()
+    source = paths.project_dir()  # LIFECYCLE_PROJECT_DIR's, when set: the copy replaces it
     copy = Path(tempfile.mkdtemp(prefix=f"lifecycle-{worker}-")) / "project"
     shutil.copytree(
         source,
