@@ -48,25 +48,6 @@ def pytest_configure(config):
     config.add_cleanup(lambda: shutil.rmtree(copy.parent, ignore_errors=True))
 
 
-# The longest test files (serial run of 2026-12-03, seconds: 460, 224, 209, 194, 117, 115, 107),
-# started first so that `make test`'s workers, which take whole files in collection order, end
-# together instead of one running a long file alone at the end. The rest keep pytest's order.
-LONGEST_FIRST = (
-    "test_bad_input_corpus.py",
-    "test_incremental.py",
-    "test_build.py",
-    "test_readme.py",
-    "test_rebuilds.py",
-    "test_demo.py",
-    "test_e2e.py",
-)
-
-
-def pytest_collection_modifyitems(items):
-    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
-    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: a file stays in order
-
-
 @pytest.fixture(scope="session")
 def demo_dir(tmp_path_factory) -> Path:
     """A small generated shop (every raw table, bad rows included)."""
