@@ -46,6 +46,48 @@ def pytest_configure(config):
     (copy / ".venv").symlink_to(source / ".venv")
     os.environ[paths.PROJECT_ENV] = str(copy)
     config.add_cleanup(lambda: shutil.rmtree(copy.parent, ignore_errors=True))
+    _partial_parse_across_folders()
+
+
+def _partial_parse_across_folders() -> None:
+    """Let a worker's dbt runs partially parse across the tests' warehouse folders.
+
+    dbt parses the whole project again (about 7 CPU seconds) whenever the rendered profile
+    differs from the last parse's, and the warehouse's path is part of it: every test builds a
+    file in its own tmp folder, so nearly every build of the suite parsed from scratch. What a
+    parse bakes in from the profile is the database name, the file's stem; the folder only
+    decides where the file and its spill folder are. So here the profile's hash is taken over
+    the file names alone, and each combination of that hash and the --vars keeps its own saved
+    parse (target/partial_parse-<vars>-<profile>.msgpack), so a test with other vars or another
+    file name does not undo the next test's. Tests only: a user's builds keep dbt's own check,
+    and test_build_partial_parse, which checks that one, restores it (`.original`)."""
+    import pprint
+    from pathlib import PurePath
+
+    from dbt.contracts.files import FileHash
+    from dbt.parser import manifest as dbt_manifest
+    from dbt.parser.manifest import ManifestLoader
+
+    original = ManifestLoader.build_manifest_state_check
+
+    def state_check(self):
+        check = original(self)
+        folderless = []
+        for key, value in self.root_project.credentials.connection_info():
+            if key == "path":
+                value = PurePath(value).name
+            elif key == "config_options" and value and "temp_directory" in value:
+                value = {**value, "temp_directory": PurePath(value["temp_directory"]).name}
+            folderless.append((key, value))
+        check.profile_hash = FileHash.from_contents(pprint.pformat(sorted(folderless)))
+        # read and written by the loader after this check, as a module global
+        dbt_manifest.PARTIAL_PARSE_FILE_NAME = (
+            f"partial_parse-{check.vars_hash.checksum[:12]}-{check.profile_hash.checksum[:12]}.msgpack"
+        )
+        return check
+
+    state_check.original = original
+    ManifestLoader.build_manifest_state_check = state_check
 
 
 @pytest.fixture(scope="session")
