@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import os
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -18,7 +20,6 @@ def pytest_configure(config):
     target/ and logs/ below the project and tests read them back (manifest, catalog, partial
     parse), so two workers' dbt runs must not share them. The copy is the working tree (uncommitted
     edits included) with its .git, so a test that clones the project still can."""
-    import os
     import shutil
     import sys
     import tempfile
@@ -100,16 +101,43 @@ def demo_dir(tmp_path_factory) -> Path:
     return out
 
 
+def once_per_session(tmp_path_factory, name: str, make: Callable[[Path], None]) -> Path:
+    """`make(folder)` run once in the whole test session, however many pytest-xdist workers ask
+    for it; each asker gets its own copy of the folder. The first worker to ask makes it in the
+    session's shared temp folder under a file lock, the others wait and copy it: the builds made
+    here take 30-50 s and come from fixed seeds, so every worker's would be the same."""
+    import fcntl
+    import shutil
+
+    base = tmp_path_factory.getbasetemp()
+    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "once_per_session"
+    shared.mkdir(exist_ok=True)
+    folder, done = shared / name, shared / f"{name}.done"
+    with (shared / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            make(folder)
+            done.touch()
+    copy = tmp_path_factory.mktemp(name) / name
+    shutil.copytree(folder, copy, symlinks=True)
+    return copy
+
+
 @pytest.fixture(scope="session")
-def built_warehouse(demo_dir, tmp_path_factory) -> Path:
-    """The generated shop ingested and built with `dbt build` (all dbt tests included)."""
+def built_warehouse(request, tmp_path_factory) -> Path:
+    """The generated shop ingested and built with `dbt build`: every dbt test, and the one build
+    of the suite that runs the unit tests (they do not read the warehouse)."""
     from lifecycle.dbt_runner import run_dbt
     from lifecycle.ingest import ingest
 
-    db = tmp_path_factory.mktemp("wh") / "warehouse.duckdb"
-    ingest(demo_dir, database=db)
-    assert run_dbt(["build"], database=db) == 0, "dbt build failed on generated data"
-    return db
+    def make(folder: Path) -> None:
+        db = folder / "warehouse.duckdb"
+        ingest(request.getfixturevalue("demo_dir"), database=db)
+        assert run_dbt(["build"], database=db) == 0, "dbt build failed on generated data"
+
+    return once_per_session(tmp_path_factory, "built_warehouse", make) / "warehouse.duckdb"
 
 
 def query(db: Path, sql: str, params=None) -> list[tuple]:
@@ -145,26 +173,29 @@ def own_data(tmp_path_factory):
     from lifecycle.cli import main
     from lifecycle.generate import generate
 
-    root = tmp_path_factory.mktemp("own_data")
-    generate(root / "shop", customers=300, months=12, seed=11, progress=False)
-    orders = read_csv_rows(root / "shop" / "orders.csv")
+    def make(shape: str, folder: Path) -> None:
+        generate(folder / "shop", customers=300, months=12, seed=11, progress=False)
+        orders = read_csv_rows(folder / "shop" / "orders.csv")
+        delivery, working = folder / "delivery", folder / "warehouse" / "warehouse.duckdb"
+        delivery.mkdir()
+        with (delivery / "orders.csv").open("w", newline="", encoding="utf-8") as f:
+            writer = csv.writer(f)
+            writer.writerow(README_SHAPES[shape])
+            writer.writerows([row[c] for c in README_SHAPES[shape]] for row in orders)
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            code = main(["ingest", str(delivery), "--database", str(working)])
+            if code == 0:
+                code = main(["build", "--database", str(working)])
+        (folder / "output.txt").write_text(f"{code}\n{out.getvalue()}", encoding="utf-8")
+
     built: dict[str, tuple[int, str, Path]] = {}
 
     def build(shape: str) -> tuple[int, str, Path]:
         if shape not in built:
-            folder = root / shape
-            folder.mkdir()
-            with (folder / "orders.csv").open("w", newline="", encoding="utf-8") as f:
-                writer = csv.writer(f)
-                writer.writerow(README_SHAPES[shape])
-                writer.writerows([row[c] for c in README_SHAPES[shape]] for row in orders)
-            working = root / f"{shape}_warehouse" / "warehouse.duckdb"
-            out = io.StringIO()
-            with contextlib.redirect_stdout(out):
-                code = main(["ingest", str(folder), "--database", str(working)])
-                if code == 0:
-                    code = main(["build", "--database", str(working)])
-            built[shape] = (code, out.getvalue(), working.parent / "serving" / "warehouse.duckdb")
+            folder = once_per_session(tmp_path_factory, f"own_data_{shape}", lambda f: make(shape, f))
+            code, out = (folder / "output.txt").read_text(encoding="utf-8").split("\n", 1)
+            built[shape] = (int(code), out, folder / "warehouse" / "serving" / "warehouse.duckdb")
         return built[shape]
 
     return build

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from conftest import query
 
+from lifecycle.build import PRODUCTION_BUILD
 from lifecycle.dbt_runner import run_dbt
 from lifecycle.ingest import ingest
 
@@ -32,7 +33,7 @@ def cdnow_warehouse(tmp_path_factory) -> Path:
     # the published fits use the calibration period to 1997-09-30, in weeks; the purchase model
     # predicts 90 days ahead
     vars_ = "{as_of_date: '1997-09-30', clv_time_unit: week, purchase_horizon_days: 90}"
-    assert run_dbt(["build", "--vars", vars_], database=db) == 0
+    assert run_dbt([*PRODUCTION_BUILD, "--vars", vars_], database=db) == 0
     return db
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import query, read_csv_rows
 
+from lifecycle.build import PRODUCTION_BUILD
 from lifecycle.cli import main
 from lifecycle.contract import load_contract
 from lifecycle.dbt_runner import run_dbt
@@ -109,9 +110,10 @@ def test_a_folder_with_only_orders_ingests_and_builds(tmp_path):
             ["4", "", "2025-02-12 18:00:00", "-3"],
         ],
     )
-    db = tmp_path / "orders_only.duckdb"
+    db = tmp_path / "warehouse.duckdb"
     ingest(data, database=db)
-    assert run_dbt(["build"], database=db) == 0
+    # the data tests, not the unit tests: those do not read the warehouse (built_warehouse runs them)
+    assert run_dbt(PRODUCTION_BUILD, database=db) == 0
     assert query(db, "select count(*) from staging.stg_raw__orders")[0][0] == 3
     assert query(db, "select quarantine_reason from staging.quarantined_rows") == [("negative_amount",)]
     assert query(db, "select count(*) from raw.events")[0][0] == 0
