@@ -29,8 +29,9 @@ run: install
 
 ## make test: Python tests, dbt unit + data tests, and end-to-end builds on generated data, in
 ## TEST_WORKERS processes (pytest-xdist; each on its own copy of the project, tests/python/conftest.py)
-## with each test file kept in one process, so its module fixtures are built once.
-TEST_WORKERS ?= 2
+## with each test file kept in one process, so its module fixtures are built once. Three on two
+## cores: a third process fills the time the others wait (on a shared build, a subprocess, a file).
+TEST_WORKERS ?= 3
 PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist loadfile
 test: install
 	$(BIN)/python -m pytest $(PYTEST_PARALLEL)
