@@ -19,13 +19,18 @@ def pytest_configure(config):
     """Under `pytest -n N` (make test), each worker runs on its own copy of the project: dbt writes
     target/ and logs/ below the project and tests read them back (manifest, catalog, partial
     parse), so two workers' dbt runs must not share them. The copy is the working tree (uncommitted
-    edits included) with its .git, so a test that clones the project still can."""
+    edits included) with its .git, so a test that clones the project still can.
+
+    dbt's debug log file (logs/dbt.log) is off in the tests: writing it is about 7% of a demo
+    build's CPU, and a failing test shows dbt's output anyway. DBT_LOG_LEVEL_FILE=debug brings it
+    back; test_build_partial_parse, which reads it, sets that itself."""
     import shutil
     import sys
     import tempfile
 
     from lifecycle import paths
 
+    os.environ.setdefault("DBT_LOG_LEVEL_FILE", "none")
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     if not worker:
         return

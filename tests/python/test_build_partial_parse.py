@@ -69,6 +69,7 @@ def test_partial_parsing_survives_lifecycle_build_then_plain_dbt_and_back(
     for name in ("LIFECYCLE_DUCKDB_PATH", "LIFECYCLE_SERVING_PATH", "LIFECYCLE_TEMP_DIR"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv(paths.PROJECT_ENV, str(project))
+    monkeypatch.setenv("DBT_LOG_LEVEL_FILE", "debug")  # the log says how dbt parsed (conftest.py)
     working = project / README_PATH
     working.parent.mkdir()
     shutil.copy(built_warehouse, working)  # a build needs delivered orders
