@@ -132,8 +132,9 @@ def once_per_session(tmp_path_factory, name: str, make: Callable[[Path], None]) 
 
 @pytest.fixture(scope="session")
 def built_warehouse(request, tmp_path_factory) -> Path:
-    """The generated shop ingested and built with `dbt build`: every dbt test, and the one build
-    of the suite that runs the unit tests (they do not read the warehouse)."""
+    """The generated shop ingested and built with `dbt build`: every data test, and the unit
+    tests, which the suite's other builds leave out (they do not read the warehouse; only the
+    README's plain `dbt build`, run as written, repeats them)."""
     from lifecycle.dbt_runner import run_dbt
     from lifecycle.ingest import ingest
 
@@ -173,20 +174,27 @@ def own_data(tmp_path_factory):
     `lifecycle build` on an orders.csv of that shape (cut from a small generated shop), as a
     user following the README runs them; each shape is built once per session."""
     import contextlib
+    import functools
     import io
 
     from lifecycle.cli import main
     from lifecycle.generate import generate
 
+    root = tmp_path_factory.mktemp("own_data")
+
+    @functools.cache
+    def orders() -> list[dict[str, str]]:
+        """The small shop's orders, generated for the first shape this process builds."""
+        generate(root / "shop", customers=300, months=12, seed=11, progress=False)
+        return read_csv_rows(root / "shop" / "orders.csv")
+
     def make(shape: str, folder: Path) -> None:
-        generate(folder / "shop", customers=300, months=12, seed=11, progress=False)
-        orders = read_csv_rows(folder / "shop" / "orders.csv")
         delivery, working = folder / "delivery", folder / "warehouse" / "warehouse.duckdb"
         delivery.mkdir()
         with (delivery / "orders.csv").open("w", newline="", encoding="utf-8") as f:
             writer = csv.writer(f)
             writer.writerow(README_SHAPES[shape])
-            writer.writerows([row[c] for c in README_SHAPES[shape]] for row in orders)
+            writer.writerows([row[c] for c in README_SHAPES[shape]] for row in orders())
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
             code = main(["ingest", str(delivery), "--database", str(working)])

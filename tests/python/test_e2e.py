@@ -110,7 +110,7 @@ def test_a_folder_with_only_orders_ingests_and_builds(tmp_path):
             ["4", "", "2025-02-12 18:00:00", "-3"],
         ],
     )
-    db = tmp_path / "warehouse.duckdb"
+    db = tmp_path / "warehouse.duckdb"  # the file name the other builds use: their saved parse fits
     ingest(data, database=db)
     # the data tests, not the unit tests: those do not read the warehouse (built_warehouse runs them)
     assert run_dbt(PRODUCTION_BUILD, database=db) == 0
