@@ -6,10 +6,13 @@ history or changed settings retrain (model_version changes with the fingerprint)
 
 Thin shim over lifecycle.modelling.classifiers.fit_or_reuse."""
 
+import functools
+
 from lifecycle.modelling.classifiers import (
     SNAPSHOT_COLUMNS,
     TASKS,
     fit_or_reuse,
+    fit_tasks_concurrently,
     fits_frame,
     task_data,
     training_filter,
@@ -31,10 +34,13 @@ def model(dbt, session):
     }
     previous = previous_table(dbt, session)
     previous = previous.to_pandas() if previous is not None else None
-    rows = []
+    jobs = {}
     for task, label in TASKS.items():
         horizon = horizons[task]
         where = training_filter(task, count_rows(snapshots, f"{label} is not null"))
         data = task_data(read_arrow(snapshots, [*SNAPSHOT_COLUMNS, label], where), params, task, horizon)
-        rows.append(fit_or_reuse(data, task, horizon, folds, random_state, backtests, previous))
-    return fits_frame(rows)
+        jobs[task] = functools.partial(
+            fit_or_reuse, data, task, horizon, folds, random_state, backtests, previous
+        )
+    # DuckDB is read above, in this thread; the fits run in one thread per task
+    return fits_frame(list(fit_tasks_concurrently(jobs).values()))

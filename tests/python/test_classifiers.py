@@ -3,9 +3,13 @@ fitted models by training fingerprint, BG/NBD per snapshot fitted once, metrics.
 
 from __future__ import annotations
 
+import threading
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from lifecycle.modelling import classifiers
 from lifecycle.modelling.classifiers import (
@@ -16,6 +20,7 @@ from lifecycle.modelling.classifiers import (
     fingerprint,
     fit_or_reuse,
     fit_snapshot_params,
+    fit_tasks_concurrently,
     fits_frame,
     fold_plan,
     score,
@@ -300,3 +305,69 @@ def test_metric_helpers():
     assert list(deciles(np.array([0.5, 0.5]), np.array(["b", "a"]))) == [6, 1]
     m = metrics(y, p)
     assert m["roc_auc"] == pytest.approx(0.9375) and 0 < m["brier"] < 0.25
+
+
+# --- the two tasks fit in threads ----------------------------------------------------------------
+
+
+def test_the_tasks_fit_at_once_and_give_what_one_after_the_other_gives(engaged):
+    snapshots, params, purchase, _ = engaged
+    churn = task_data(labelled(snapshots, "churn"), params, "churn", 90)
+    jobs = {
+        "purchase": lambda: backtest(purchase, "purchase", 30, 3, 42),
+        "churn": lambda: backtest(churn, "churn", 90, 3, 42),
+    }
+    one_after_the_other = {task: job() for task, job in jobs.items()}
+    before = FITS.fits
+    at_once = fit_tasks_concurrently(jobs)
+    assert list(at_once) == ["purchase", "churn"]
+    for task in jobs:
+        pd.testing.assert_frame_equal(at_once[task], one_after_the_other[task])
+    # every fit counted once although two threads count at the same time
+    assert FITS.fits - before == 2 * 3 * 3  # tasks x folds x fitted models (BG/NBD needs no fit)
+
+
+def test_the_tasks_run_in_threads_of_their_own():
+    both_started = threading.Barrier(2, timeout=10)  # one after the other, the first would wait in vain
+    jobs = {task: (lambda task=task: (both_started.wait(), task)[1]) for task in ("purchase", "churn")}
+    assert fit_tasks_concurrently(jobs) == {"purchase": "purchase", "churn": "churn"}
+
+
+def test_an_error_in_a_task_reaches_the_model():
+    def broken():
+        raise ValueError("no rows")
+
+    with pytest.raises(ValueError, match="no rows"):
+        fit_tasks_concurrently({"purchase": lambda: 1, "churn": broken})
+
+
+def test_fits_that_end_in_any_order_leave_the_process_settings_as_they_were():
+    """fit_model sets the warnings filter and the BLAS threads on entry and restores on exit, both
+    process-wide. Two fits that end in the order they began: the first restores the settings from
+    before either began while the second still fits, and the second's exit then restores the first
+    fit's ("ignore every warning", one BLAS thread) for good, unless the caller holds them."""
+    first_in, second_in, first_out = threading.Event(), threading.Event(), threading.Event()
+
+    def first():
+        with warnings.catch_warnings(), threadpool_limits(limits=1):
+            warnings.simplefilter("ignore")
+            first_in.set()
+            assert second_in.wait(10)
+        first_out.set()
+
+    def second():
+        assert first_in.wait(10)
+        with warnings.catch_warnings(), threadpool_limits(limits=1):
+            warnings.simplefilter("ignore")
+            second_in.set()
+            assert first_out.wait(10)
+
+    with threadpool_limits(limits=2):
+        filters, threads = list(warnings.filters), blas_threads()
+        fit_tasks_concurrently({"purchase": first, "churn": second})
+        assert warnings.filters == filters
+        assert blas_threads() == threads
+
+
+def blas_threads() -> list[int]:
+    return [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]

@@ -35,8 +35,12 @@ import base64
 import hashlib
 import json
 import pickle
+import threading
 import warnings
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -135,10 +139,12 @@ class FitCounter:
 
     fits: int = 0
     by_model: dict = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def add(self, name: str) -> None:
-        self.fits += 1
-        self.by_model[name] = self.by_model.get(name, 0) + 1
+        with self._lock:  # the tasks fit in threads (fit_tasks_concurrently)
+            self.fits += 1
+            self.by_model[name] = self.by_model.get(name, 0) + 1
 
 
 FITS = FitCounter()
@@ -393,6 +399,31 @@ def fit_model(name: str, data: TaskData, task: str, random_state: int):
         # the results do not depend on the thread count
         warnings.simplefilter("ignore")
         return _candidate(name, random_state).fit(data.X, data.y)
+
+
+T = TypeVar("T")
+
+
+def fit_tasks_concurrently(jobs: dict[str, Callable[[], T]]) -> dict[str, T]:
+    """Each task's fits (`jobs`, by task) in a thread of its own; the results by task, in the
+    order of `jobs`; a job's error is raised here. The purchase and churn fits are independent
+    and scikit-learn releases the GIL in its compiled loops, so the two tasks take about the
+    time of one where the build leaves a core idle (it does at the end of a build, where these
+    models are the last chain). The caller reads DuckDB first: a connection is not used from two
+    threads. The BLAS thread limit and the warnings filter are process-wide and fit_model changes
+    both on entry and restores them on exit, so this thread holds the same settings around all
+    the threads: whichever fit ends first restores a single-threaded, silenced state, never the
+    settings from before (nor leaves "ignore everything" behind)."""
+    if len(jobs) <= 1:
+        return {task: job() for task, job in jobs.items()}
+    with (
+        warnings.catch_warnings(),
+        threadpool_limits(limits=1),
+        ThreadPoolExecutor(max_workers=len(jobs), thread_name_prefix="lifecycle-fit") as pool,
+    ):
+        warnings.simplefilter("ignore")
+        futures = {task: pool.submit(job) for task, job in jobs.items()}
+        return {task: future.result() for task, future in futures.items()}
 
 
 def predict(name: str, model, data: TaskData) -> np.ndarray:
