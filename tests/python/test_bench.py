@@ -209,16 +209,36 @@ def test_report_keeps_hand_written_notes_and_names_the_code_measured(bench, tmp_
     doc = tmp_path / "benchmarks.md"
     notes = f"{bench.NOTES_MARKER}\n\n## Notes\n\nMeasured by hand.\n"
     doc.write_text("an older generated table\n\n" + notes, encoding="utf-8")
-    bench.write_report(results, doc)
+    latest = tmp_path / "latest"
+    bench.write_report(results, doc, latest)
     text = doc.read_text(encoding="utf-8")
     assert "an older generated table" not in text
     assert "| 2026-11-25 abc1234+changes |" in text
     assert text.endswith(notes)
-    bench.write_report(results, doc)  # a second rewrite keeps them once
+    bench.write_report(results, doc, latest)  # a second rewrite keeps them once
     assert doc.read_text(encoding="utf-8") == text
     doc.write_text("no notes\n", encoding="utf-8")
-    bench.write_report(results, doc)
+    bench.write_report(results, doc, latest)
     assert bench.NOTES_MARKER not in doc.read_text(encoding="utf-8")
+
+
+def test_a_clone_that_measures_one_scale_keeps_the_rows_of_the_others(bench, tmp_path):
+    """The local history (results.jsonl) is git-ignored; the newest result of each scale is
+    committed (benchmarks/latest/), so the report of a fresh clone still has every scale."""
+    history, latest, doc = tmp_path / "results.jsonl", tmp_path / "latest", tmp_path / "benchmarks.md"
+    big = _result(1_000_000) | {"started_at": "2026-12-03T12:00:00Z", "code": "old1234"}
+    small = _result(100_000) | {"started_at": "2026-12-03T11:00:00Z", "code": "old1234"}
+    bench.record_result(small, history, latest)
+    bench.record_result(big, history, latest)
+    assert sorted(p.name for p in latest.iterdir()) == ["100000.json", "1000000.json"]
+    history.unlink()  # a fresh clone: only the committed files
+    newer_small = small | {"started_at": "2026-12-04T10:00:00Z", "code": "new5678"}
+    bench.record_result(newer_small, history, latest)
+    bench.write_report(history, doc, latest)
+    rows = [line for line in doc.read_text(encoding="utf-8").splitlines() if line.endswith(" |")]
+    assert any(row.startswith("| 1,000,000 |") and "old1234" in row for row in rows)
+    assert any(row.startswith("| 100,000 |") and "new5678" in row for row in rows)
+    assert not any("2026-12-03 old1234" in row for row in rows if row.startswith("| 100,000 |"))
 
 
 def test_parse_scales(bench):
