@@ -19,6 +19,7 @@ ones) with its time; the last line gives the total time and the build id.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sys
 import time
 from collections.abc import Callable
@@ -195,20 +196,53 @@ def explain_failed_dbt(working: Path, variables: dict) -> None:
         print(f"\nthe quarantine gate would have stopped this build too:\n{finding.message}", file=sys.stderr)
 
 
+DUCKDB_OUT_OF_MEMORY = "Out of Memory Error"
+
+
+def out_of_memory_nodes(run_results: Path, since: float) -> list[str]:
+    """The nodes of a failed dbt run that failed because DuckDB ran out of its memory_limit, when
+    every failure of the run was that (empty otherwise: another error would fail again). Only
+    results written since `since` (a time.time()) count: a run that failed before writing any
+    leaves the previous run's."""
+    try:
+        if run_results.stat().st_mtime < since:
+            return []
+        results = json.loads(run_results.read_text(encoding="utf-8"))["results"]
+    except (OSError, ValueError, KeyError):
+        return []
+    failed = [r for r in results if r.get("status") in ("error", "fail")]
+    if failed and all(DUCKDB_OUT_OF_MEMORY in (r.get("message") or "") for r in failed):
+        return [r["unique_id"].split(".")[-1] for r in failed]
+    return []
+
+
 # --------------------------------------------------------------------------- the phases
 def phase_dbt_build(state: BuildState, run_dbt: Callable[..., int] | None = None) -> str:
     """Gate 1: `dbt build` of models, snapshots, seeds and every data test. The dbt unit tests
     check SQL logic on fixtures, not the data: they belong to development and CI (`make test`
-    runs them), not to every production build (dbt's own advice)."""
+    runs them), not to every production build (dbt's own advice).
+    DuckDB's memory_limit holds for the whole file, and dbt runs two models at once: two large
+    ones (a million customers) can together run out of it, although each fits alone (DECISIONLOG
+    "A build that runs out of memory retries one node at a time"). When every failure was that, the
+    failed and skipped nodes run again one at a time (`dbt retry --threads 1`)."""
     problem = before_dbt(state.working)
     if problem:
         raise GateFailed(1, f"before dbt build: {problem}")
-    args = PRODUCTION_BUILD + state.dbt_args
-    if state.target_path is not None:
-        args += ["--target-path", str(state.target_path)]
-    if (run_dbt or default_run_dbt)(args, database=state.working) != 0:
-        explain_failed_dbt(state.working, state.vars)
-        raise GateFailed(1, "dbt build (models or tests failed, see above)")
+    run_dbt = run_dbt or default_run_dbt
+    target = [] if state.target_path is None else ["--target-path", str(state.target_path)]
+    started = time.time()
+    if run_dbt(PRODUCTION_BUILD + state.dbt_args + target, database=state.working) != 0:
+        short_of_memory = out_of_memory_nodes(state.run_results, since=started)
+        retried = False
+        if short_of_memory:
+            say(
+                f"dbt build: {', '.join(short_of_memory)} ran out of DuckDB's memory_limit beside"
+                " other models; running the failed and skipped nodes again, one at a time"
+            )
+            retried = run_dbt(["retry", "--threads", "1", *target], database=state.working) == 0
+        if not retried:
+            explain_failed_dbt(state.working, state.vars)
+            raise GateFailed(1, "dbt build (models or tests failed, see above)")
     # the quarantine gate: a delivery that lost too many rows to quarantine is not published
     gate = quarantine_gate.check(state.working, state.vars)
     state.quarantine = gate

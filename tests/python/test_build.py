@@ -292,3 +292,41 @@ def test_metrics_query_the_serving_copy_after_a_build_of_another_file(published,
     for month, row in zip(months, rows, strict=True):
         revenue, orders = expected[month]
         assert math.isclose(float(row["revenue"]), revenue, rel_tol=1e-9) and int(row["orders"]) == orders
+
+
+def test_a_node_short_of_memory_is_built_again_by_dbt_retry_on_one_thread(built_warehouse, tmp_path):
+    """What phase_dbt_build runs after a build short of memory (`dbt retry --threads 1`), with real
+    dbt: the node the build reported out of memory, and the tests it skipped, are built again
+    on one thread. DuckDB does not run out of memory on demand, so the first build's results are
+    rewritten as a build that did."""
+    from lifecycle.build import phase_dbt_build, start
+    from lifecycle.dbt_runner import run_dbt
+
+    working, target = tmp_path / "warehouse.duckdb", tmp_path / "target"
+    shutil.copy(built_warehouse, working)
+    results_file = target / "run_results.json"
+    calls = []
+
+    def short_of_memory_once(args, database):
+        calls.append(args)
+        code = run_dbt(args, database=database)
+        if len(calls) > 1:
+            return code
+        results = json.loads(results_file.read_text(encoding="utf-8"))
+        for result in results["results"]:
+            if result["unique_id"] == "model.lifecycle.kpi_daily":
+                result |= {"status": "error", "message": "Out of Memory Error: failed to pin block"}
+            else:
+                result |= {"status": "skipped", "message": None}
+        results_file.write_text(json.dumps(results), encoding="utf-8")
+        return 1
+
+    state = start(working, tmp_path / "serving.duckdb", QUICK, target_path=target)
+    phase_dbt_build(state, short_of_memory_once)
+    assert [args[0] for args in calls] == ["build", "retry"]
+    retried = json.loads(results_file.read_text(encoding="utf-8"))
+    assert retried["args"]["threads"] == 1
+    by_node = {result["unique_id"]: result["status"] for result in retried["results"]}
+    assert by_node.pop("model.lifecycle.kpi_daily") == "success"
+    # the tests the failed node skipped ran too
+    assert by_node and all(node.startswith("test.") and s == "pass" for node, s in by_node.items())

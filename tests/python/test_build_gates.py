@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import os
+import time
 
+import pytest
 from test_publish import make_working
 
 from lifecycle import paths
-from lifecycle.build import build
+from lifecycle.build import GateFailed, build, phase_dbt_build, start
 from lifecycle.publish import publish
 
 
@@ -56,3 +60,97 @@ def test_the_serving_copy_sits_beside_the_working_file_unless_configured(tmp_pat
     assert paths.published_exports_dir(paths.serving_path(working)) == tmp_path / "serving" / "exports"
     monkeypatch.setenv("LIFECYCLE_SERVING_PATH", str(tmp_path / "bi" / "copy.duckdb"))
     assert paths.serving_path(working) == tmp_path / "bi" / "copy.duckdb"
+
+
+OUT_OF_MEMORY = (
+    "Runtime Error in model int_customer_snapshot_features\n  Out of Memory Error: failed to pin"
+    " block of size 256.0 KiB (7.4 GiB/7.4 GiB used)"
+)
+
+
+def dbt_writing(target, *outcomes):
+    """A fake run_dbt: each call writes its run results (node -> (status, message)) and returns
+    its exit code, as dbt does; the calls are recorded."""
+    calls = []
+
+    def run_dbt(args, database):
+        code, results = outcomes[len(calls)]
+        calls.append(args)
+        target.mkdir(parents=True, exist_ok=True)
+        rows = [
+            {"unique_id": f"model.lifecycle.{node}", "status": status, "message": message}
+            for node, (status, message) in results.items()
+        ]
+        (target / "run_results.json").write_text(json.dumps({"results": rows}), encoding="utf-8")
+        return code
+
+    return run_dbt, calls
+
+
+def test_a_build_short_of_memory_runs_its_failed_and_skipped_nodes_again_one_at_a_time(tmp_path, capsys):
+    working = make_working(tmp_path / "warehouse.duckdb", customers=3)
+    target = tmp_path / "target"
+    first = {
+        "int_customer_snapshot_features": ("error", OUT_OF_MEMORY),
+        "int_lifecycle_stage_change_days": ("error", OUT_OF_MEMORY.replace("pin", "allocate")),
+        "customer_lifecycle": ("skipped", None),
+        "kpi_daily": ("success", "OK"),
+    }
+    again = {"int_customer_snapshot_features": ("success", "OK")}
+    run_dbt, calls = dbt_writing(target, (1, first), (0, again))
+    state = start(working, paths.serving_path(working), [], target_path=target)
+    phase_dbt_build(state, run_dbt=run_dbt)
+    assert calls == [
+        ["build", "--exclude-resource-type", "unit_test", "--target-path", str(target)],
+        ["retry", "--threads", "1", "--target-path", str(target)],
+    ]
+    out = capsys.readouterr().out
+    assert "int_customer_snapshot_features, int_lifecycle_stage_change_days ran out of DuckDB's" in out
+
+
+@pytest.mark.parametrize(
+    "failures",
+    [
+        # another error beside the memory: it would fail again
+        {"a": ("error", OUT_OF_MEMORY), "b": ("error", "Binder Error: column x not found")},
+        {"a": ("fail", "Got 3 results, configured to fail if != 0")},
+    ],
+)
+def test_a_build_failed_otherwise_is_not_run_again(tmp_path, failures):
+    working = make_working(tmp_path / "warehouse.duckdb", customers=3)
+    target = tmp_path / "target"
+    run_dbt, calls = dbt_writing(target, (1, failures))
+    state = start(working, paths.serving_path(working), [], target_path=target)
+    with pytest.raises(GateFailed, match="dbt build"):
+        phase_dbt_build(state, run_dbt=run_dbt)
+    assert len(calls) == 1
+
+
+def test_the_results_of_an_earlier_run_do_not_count(tmp_path):
+    """dbt can fail before it writes results (a parse error): the file left is an earlier run's."""
+    working = make_working(tmp_path / "warehouse.duckdb", customers=3)
+    target = tmp_path / "target"
+    earlier, _ = dbt_writing(target, (1, {"a": ("error", OUT_OF_MEMORY)}))
+    earlier([], working)
+    os.utime(target / "run_results.json", (time.time() - 60, time.time() - 60))
+    calls = []
+
+    def fails_before_writing(args, database):
+        calls.append(args)
+        return 1
+
+    state = start(working, paths.serving_path(working), [], target_path=target)
+    with pytest.raises(GateFailed):
+        phase_dbt_build(state, run_dbt=fails_before_writing)
+    assert len(calls) == 1
+
+
+def test_a_retry_that_fails_again_fails_the_gate(tmp_path):
+    working = make_working(tmp_path / "warehouse.duckdb", customers=3)
+    target = tmp_path / "target"
+    short = {"a": ("error", OUT_OF_MEMORY)}
+    run_dbt, calls = dbt_writing(target, (1, short), (1, short))
+    state = start(working, paths.serving_path(working), [], target_path=target)
+    with pytest.raises(GateFailed, match="dbt build"):
+        phase_dbt_build(state, run_dbt=run_dbt)
+    assert [args[0] for args in calls] == ["build", "retry"]
