@@ -1,10 +1,10 @@
 """What the dbt project says about each relation, read from dbt's target/manifest.json.
 
 The project declares the meaning of its tables once, in the models' yml: column lists and types
-(contracts), primary keys (`primary_key` constraints, or `unique` / `unique_combination` tests
-where a model has no constraint), not-null columns (constraints and tests), accepted values
-(`accepted_values` tests, whose values may come from a macro of macros/enumerations.sql:
-`values: "{{ lifecycle_stages() }}"`, evaluated here) and, in `meta`, which columns hold
+(contracts), primary keys (`primary_key` constraints, or a `row_checks` test's `unique` keys or
+dbt's `unique` tests where a model has no constraint), not-null columns (constraints and tests),
+accepted values (`row_checks` or dbt `accepted_values` tests, whose values may come from a macro of
+macros/enumerations.sql: `"{{ lifecycle_stages() }}"`, evaluated here) and, in `meta`, which columns hold
 personal data (`sensitive: true`) and which raw columns the contract requires
 (`required: true`). dbt writes all of it to target/manifest.json on every run (`dbt build`,
 `dbt parse`); this module reads that file, so Python code (the Great Expectations suites, the
@@ -35,10 +35,7 @@ from lifecycle import macro_values
 from lifecycle.paths import project_dir
 
 # Generic tests whose meaning is a key, with the argument naming their columns.
-_COMBINATION_TESTS = {
-    "unique_combination": "columns",
-    "unique_combination_of_columns": "combination_of_columns",
-}
+_COMBINATION_TESTS = {"unique_combination_of_columns": "combination_of_columns"}  # dbt_utils' test
 _RELATION_TYPES = ("model", "snapshot", "seed")
 PROJECT = "lifecycle"  # the dbt project's name: its own macros are `macro.lifecycle.<name>`
 
@@ -264,6 +261,16 @@ def _relation(node: dict, tests: list[dict], macros: Mapping[str, str], enabled:
             found = AcceptedValues(_accepted(kwargs, macros, test.get("name", name)), severity)
             if column not in accepted or accepted[column].severity != "error":
                 accepted[column] = found
+        elif name == "row_checks":
+            for checked, values in (kwargs.get("accepted_values") or {}).items():
+                found = AcceptedValues(
+                    _accepted({"values": values}, macros, test.get("name", name)), severity
+                )
+                if checked not in accepted or accepted[checked].severity != "error":
+                    accepted[checked] = found
+            if severity == "error":
+                not_null += [c for c in kwargs.get("not_null") or () if c not in not_null]
+                keys += [(k,) if isinstance(k, str) else tuple(k) for k in kwargs.get("unique") or ()]
         elif severity != "error":
             continue  # a warning is not a rule every row keeps
         elif name == "not_null" and column and column not in not_null:

@@ -36,9 +36,9 @@ def test_the_project_cites_no_document_it_does_not_ship():
 
 
 def repeated_constraints(manifest: dict) -> list[str]:
-    """not_null, unique and unique_combination tests that repeat a constraint of an enforced
-    contract (DuckDB enforces not_null, unique and primary_key constraints when it builds the
-    table, so such a test is a second dbt node checking the same thing)."""
+    """not_null and unique tests, and the not_null columns and unique keys of row_checks tests,
+    that repeat a constraint of an enforced contract (DuckDB enforces not_null, unique and
+    primary_key constraints when it builds the table, so such a check does the same work twice)."""
     found = []
     for node in manifest["nodes"].values():
         meta = node.get("test_metadata") or {}
@@ -52,15 +52,33 @@ def repeated_constraints(manifest: dict) -> list[str]:
         column_constraints = {
             c["type"] for c in model["columns"].get(column or "", {}).get("constraints", [])
         } | {c["type"] for c in model.get("constraints", []) if c.get("columns") == [column]}
-        keys = [c["columns"] for c in model.get("constraints", []) if c["type"] in ("primary_key", "unique")]
-        arguments = kwargs.get("arguments") if isinstance(kwargs.get("arguments"), dict) else kwargs
-        if (
-            (meta.get("name") == "not_null" and column_constraints & {"not_null", "primary_key"})
-            or (meta.get("name") == "unique" and column_constraints & {"primary_key", "unique"})
-            or (meta.get("name") == "unique_combination" and arguments.get("columns") in keys)
+        if meta.get("name") == "row_checks":
+            found += [
+                f"{node['name']}: {check}"
+                for check in repeated_row_checks(
+                    model, kwargs.get("not_null") or [], kwargs.get("unique") or []
+                )
+            ]
+        elif (meta.get("name") == "not_null" and column_constraints & {"not_null", "primary_key"}) or (
+            meta.get("name") == "unique" and column_constraints & {"primary_key", "unique"}
         ):
             found.append(node["name"])
     return sorted(found)
+
+
+def repeated_row_checks(model: dict, not_null: list[str], unique: list) -> list[str]:
+    """The not_null columns and unique keys of a row_checks test that a constraint states."""
+
+    def constraints(column: str) -> set[str]:
+        return {c["type"] for c in model["columns"].get(column, {}).get("constraints", [])} | {
+            c["type"] for c in model.get("constraints", []) if c.get("columns") == [column]
+        }
+
+    keys = [c["columns"] for c in model.get("constraints", []) if c["type"] in ("primary_key", "unique")]
+    keys += [[name] for name in model["columns"] if constraints(name) & {"primary_key", "unique"}]
+    return [f"not_null({c})" for c in not_null if constraints(c) & {"not_null", "primary_key"}] + [
+        f"unique({key})" for key in unique if ([key] if isinstance(key, str) else list(key)) in keys
+    ]
 
 
 def test_the_check_finds_a_test_that_repeats_a_constraint():
@@ -80,9 +98,23 @@ def test_the_check_finds_a_test_that_repeats_a_constraint():
                 "config": {},
                 "test_metadata": {"name": "not_null", "kwargs": {"column_name": "k"}},
             },
+            "test.p.rc": {
+                "resource_type": "test",
+                "name": "m_row_checks",
+                "attached_node": "model.p.m",
+                "config": {},
+                "test_metadata": {
+                    "name": "row_checks",
+                    "kwargs": {"not_null": ["k", "v"], "unique": ["k", ["k", "v"]]},
+                },
+            },
         }
     }
-    assert repeated_constraints(manifest) == ["not_null_m_k"]
+    assert repeated_constraints(manifest) == [
+        "m_row_checks: not_null(k)",
+        "m_row_checks: unique(k)",
+        "not_null_m_k",
+    ]
 
 
 def test_no_data_test_repeats_an_enforced_constraint():

@@ -73,13 +73,24 @@ def with_changes(frame: pd.DataFrame, changes: dict) -> pd.DataFrame:
 # --- the manifest reader --------------------------------------------------------------------------
 
 
+def row_checks(payload: dict, model: str) -> dict:
+    """The arguments of `model`'s row_checks test in a manifest payload, to edit."""
+    (test,) = [
+        n
+        for n in payload["nodes"].values()
+        if n.get("test_metadata", {}).get("name") == "row_checks"
+        and n.get("attached_node") == f"model.lifecycle.{model}"
+    ]
+    return test["test_metadata"]["kwargs"]
+
+
 def test_the_manifest_gives_keys_not_nulls_accepted_values_and_sensitive_columns():
     lifecycle = MANIFEST["marts.customer_lifecycle"]
     assert lifecycle.key == ("customer_key",) and lifecycle.contract
     assert {"customer_key", "lifecycle_stage", "order_count"} <= set(lifecycle.not_null)
     assert lifecycle.accepted_values["lifecycle_stage"].values == tuple(STAGES)
     assert lifecycle.declared_in == "models/marts/lifecycle/_lifecycle__models.yml"
-    # a key from a unique_combination test, where the model has no primary_key constraint
+    # a key from a row_checks test's unique columns, where the model has no primary_key constraint
     assert MANIFEST["marts.customer_lifecycle_transitions"].key == ("period_end", "from_stage", "to_stage")
     # a key from a primary_key constraint over two columns
     assert MANIFEST["audiences.audience_vip_loyal"].key == ("audience", "customer_key")
@@ -170,17 +181,11 @@ def test_stage_outside_the_accepted_values_of_dbt_fails():
 def test_an_accepted_values_change_in_dbt_reaches_the_suite_without_python():
     vip = lifecycle(lifecycle_stage=["lead", "active", "vip", "lapsed"])
     payload = manifest_payload()
-    (test,) = [
-        n
-        for n in payload["nodes"].values()
-        if n.get("test_metadata", {}).get("name") == "accepted_values"
-        and n.get("attached_node") == "model.lifecycle.customer_lifecycle"
-        and n["column_name"] == "lifecycle_stage"
-    ]
-    test["test_metadata"]["kwargs"]["values"] = [*STAGES, "vip"]
+    accepted = row_checks(payload, "customer_lifecycle")["accepted_values"]
+    accepted["lifecycle_stage"] = [*STAGES, "vip"]
     assert failures("marts.customer_lifecycle", vip, manifest=dbt_manifest.from_dict(payload)) == []
     # and a value dbt no longer accepts fails
-    test["test_metadata"]["kwargs"]["values"] = [s for s in STAGES if s != "lapsed"]
+    accepted["lifecycle_stage"] = [s for s in STAGES if s != "lapsed"]
     found = failures("marts.customer_lifecycle", lifecycle(), manifest=dbt_manifest.from_dict(payload))
     only_failure(found, "values_to_be_in_set(lifecycle_stage", "lapsed")
 
@@ -189,19 +194,7 @@ def test_a_new_key_in_dbt_reaches_the_suite_without_python():
     two_rows_per_stage = lifecycle(lifecycle_stage=["lead", "lead", "loyal", "lapsed"])
     assert failures("marts.customer_lifecycle", two_rows_per_stage) == []
     payload = manifest_payload()
-    payload["nodes"]["test.lifecycle.unique_combination_customer_lifecycle_stage"] = {
-        "resource_type": "test",
-        "unique_id": "test.lifecycle.unique_combination_customer_lifecycle_stage",
-        "attached_node": "model.lifecycle.customer_lifecycle",
-        "column_name": None,
-        "test_metadata": {
-            "name": "unique_combination",
-            "kwargs": {"columns": ["lifecycle_stage", "order_count"]},
-            "namespace": None,
-        },
-        "config": {"enabled": True, "severity": "ERROR", "where": None},
-        "depends_on": {"nodes": ["model.lifecycle.customer_lifecycle"]},
-    }
+    row_checks(payload, "customer_lifecycle")["unique"].append(["lifecycle_stage", "order_count"])
     found = failures(
         "marts.customer_lifecycle",
         lifecycle(lifecycle_stage=["lead", "lead", "loyal", "lapsed"], order_count=[0, 0, 5, 1]),

@@ -16,7 +16,7 @@ A table's suite has two parts:
   distribution checks that catch a model which runs but is broken (the mean predicted
   probability against the rate observed on the holdout, the shares of the CLV tiers), and
   ranges and comparisons of columns no dbt test holds. Static rules that a dbt test already
-  states (an `expression_is_true`, a key, an accepted value) are not repeated here.
+  states (a row expression, a key, an accepted value) are not repeated here.
 
     @suite("marts.customer_rfm")
     def customer_rfm(f: Facts) -> list:
