@@ -216,6 +216,25 @@ def out_of_memory_nodes(run_results: Path, since: float) -> list[str]:
     return []
 
 
+def put_back_first_results(run_results: Path, first: dict, since: float) -> None:
+    """`dbt retry` rewrites run_results.json with the retried nodes alone. Put back the first
+    run's results of every other node (the tests that warned, each node's time), so the build
+    summary's warnings and the benchmark's node times cover the whole build. Nothing to do when
+    the retry wrote no results (written before `since`)."""
+    try:
+        if run_results.stat().st_mtime < since:
+            return
+        again = json.loads(run_results.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    retried = {r["unique_id"] for r in again.get("results", [])}
+    again["results"] = [r for r in first.get("results", []) if r["unique_id"] not in retried] + again[
+        "results"
+    ]
+    again["elapsed_time"] = first.get("elapsed_time", 0) + again.get("elapsed_time", 0)
+    run_results.write_text(json.dumps(again), encoding="utf-8")
+
+
 # --------------------------------------------------------------------------- the phases
 def phase_dbt_build(state: BuildState, run_dbt: Callable[..., int] | None = None) -> str:
     """Gate 1: `dbt build` of models, snapshots, seeds and every data test. The dbt unit tests
@@ -224,7 +243,8 @@ def phase_dbt_build(state: BuildState, run_dbt: Callable[..., int] | None = None
     DuckDB's memory_limit holds for the whole file, and dbt runs two models at once: two large
     ones (a million customers) can together run out of it, although each fits alone (DECISIONLOG
     "A build that runs out of memory retries one node at a time"). When every failure was that, the
-    failed and skipped nodes run again one at a time (`dbt retry --threads 1`)."""
+    failed and skipped nodes run again one at a time (`dbt retry --threads 1`), and the first
+    run's other results go back into run_results.json."""
     problem = before_dbt(state.working)
     if problem:
         raise GateFailed(1, f"before dbt build: {problem}")
@@ -239,7 +259,10 @@ def phase_dbt_build(state: BuildState, run_dbt: Callable[..., int] | None = None
                 f"dbt build: {', '.join(short_of_memory)} ran out of DuckDB's memory_limit beside"
                 " other models; running the failed and skipped nodes again, one at a time"
             )
+            first = json.loads(state.run_results.read_text(encoding="utf-8"))
+            retry_started = time.time()
             retried = run_dbt(["retry", "--threads", "1", *target], database=state.working) == 0
+            put_back_first_results(state.run_results, first, since=retry_started)
         if not retried:
             explain_failed_dbt(state.working, state.vars)
             raise GateFailed(1, "dbt build (models or tests failed, see above)")

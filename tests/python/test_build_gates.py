@@ -78,10 +78,16 @@ def dbt_writing(target, *outcomes):
         calls.append(args)
         target.mkdir(parents=True, exist_ok=True)
         rows = [
-            {"unique_id": f"model.lifecycle.{node}", "status": status, "message": message}
+            {
+                "unique_id": node if "." in node else f"model.lifecycle.{node}",
+                "status": status,
+                "message": message,
+            }
             for node, (status, message) in results.items()
         ]
-        (target / "run_results.json").write_text(json.dumps({"results": rows}), encoding="utf-8")
+        (target / "run_results.json").write_text(
+            json.dumps({"elapsed_time": 10.0, "results": rows}), encoding="utf-8"
+        )
         return code
 
     return run_dbt, calls
@@ -106,6 +112,33 @@ def test_a_build_short_of_memory_runs_its_failed_and_skipped_nodes_again_one_at_
     ]
     out = capsys.readouterr().out
     assert "int_customer_snapshot_features, int_lifecycle_stage_change_days ran out of DuckDB's" in out
+
+
+def test_after_a_retry_the_run_results_hold_the_whole_build(tmp_path):
+    """dbt retry rewrites run_results.json with the retried nodes alone: the first run's other
+    results (a test that warned, every node's time) are put back, so the build summary still
+    lists the warnings and the benchmark every node."""
+    working = make_working(tmp_path / "warehouse.duckdb", customers=3)
+    target = tmp_path / "target"
+    warned = "test.lifecycle.source_not_null_raw_orders_order_id"
+    first = {
+        "int_customer_snapshot_features": ("error", OUT_OF_MEMORY),
+        "customer_lifecycle": ("skipped", None),
+        "kpi_daily": ("success", "OK"),
+        warned: ("warn", "Got 2 results, configured to warn if != 0"),
+    }
+    again = {"int_customer_snapshot_features": ("success", "OK"), "customer_lifecycle": ("success", "OK")}
+    run_dbt, _ = dbt_writing(target, (1, first), (0, again))
+    state = start(working, paths.serving_path(working), [], target_path=target)
+    phase_dbt_build(state, run_dbt=run_dbt)
+    merged = json.loads((target / "run_results.json").read_text(encoding="utf-8"))
+    assert {r["unique_id"].split(".")[-1]: r["status"] for r in merged["results"]} == {
+        "int_customer_snapshot_features": "success",
+        "customer_lifecycle": "success",
+        "kpi_daily": "success",
+        "source_not_null_raw_orders_order_id": "warn",
+    }
+    assert merged["elapsed_time"] == 20.0
 
 
 @pytest.mark.parametrize(
