@@ -228,9 +228,8 @@ def put_back_first_results(run_results: Path, first: dict, since: float) -> None
     except (OSError, ValueError):
         return
     retried = {r["unique_id"] for r in again.get("results", [])}
-    again["results"] = [r for r in first.get("results", []) if r["unique_id"] not in retried] + again[
-        "results"
-    ]
+    kept = [r for r in first.get("results", []) if r["unique_id"] not in retried]
+    again["results"] = kept + again.get("results", [])
     again["elapsed_time"] = first.get("elapsed_time", 0) + again.get("elapsed_time", 0)
     run_results.write_text(json.dumps(again), encoding="utf-8")
 

@@ -1,12 +1,12 @@
 """What the dbt project says about each relation, read from dbt's target/manifest.json.
 
 The project declares the meaning of its tables once, in the models' yml: column lists and types
-(contracts), primary keys (`primary_key` constraints, or a `row_checks` test's `unique` keys or
-dbt's `unique` tests where a model has no constraint), not-null columns (constraints and tests),
-accepted values (`row_checks` or dbt `accepted_values` tests, whose values may come from a macro of
-macros/enumerations.sql: `"{{ lifecycle_stages() }}"`, evaluated here) and, in `meta`, which columns hold
-personal data (`sensitive: true`) and which raw columns the contract requires
-(`required: true`). dbt writes all of it to target/manifest.json on every run (`dbt build`,
+(contracts), primary keys (`primary_key` constraints, or the `unique` keys of a `row_checks`
+test or dbt's `unique` tests where a model has no constraint), not-null columns (constraints and
+tests), accepted values (`row_checks` or dbt `accepted_values` tests, whose values may come from
+a macro of macros/enumerations.sql: `"{{ lifecycle_stages() }}"`, evaluated here) and, in
+`meta`, which columns hold personal data (`sensitive: true`) and which raw columns the contract
+requires (`required: true`). dbt writes all of it to target/manifest.json on every run (`dbt build`,
 `dbt parse`); this module reads that file, so Python code (the Great Expectations suites, the
 report's stage order) uses the same facts as dbt's tests instead of restating them.
 
