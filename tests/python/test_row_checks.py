@@ -6,6 +6,7 @@ enumeration macros it reads), so it runs in seconds."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -50,7 +51,8 @@ CHECKS = {
 
 @pytest.fixture(scope="module")
 def results(tmp_path_factory):
-    """dbt build of the two models with --store-failures: (run results by model, failures by model)."""
+    """dbt build of the two models with --store-failures: (status and failures by node, the
+    broken model's stored failures: check -> rows)."""
     project = tmp_path_factory.mktemp("row_checks")
     (project / "models").mkdir()
     (project / "macros").mkdir()
@@ -89,6 +91,8 @@ def results(tmp_path_factory):
     done = subprocess.run(
         [str(Path(sys.executable).parent / "dbt"), "build", "--store-failures", "--profiles-dir", "."],
         cwd=project,
+        # the test session's dbt settings (target path, profiles) are for the main project
+        env={k: v for k, v in os.environ.items() if not k.startswith(("LIFECYCLE_", "DBT_"))},
         capture_output=True,
         text=True,
     )
