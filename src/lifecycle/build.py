@@ -199,13 +199,18 @@ def explain_failed_dbt(working: Path, variables: dict) -> None:
 DUCKDB_OUT_OF_MEMORY = "Out of Memory Error"
 
 
+# A file's mtime comes from the kernel's coarse clock (and whole seconds on some file systems),
+# so a file written just after time.time() can look older than it: allow this much.
+MTIME_SLACK_S = 1.0
+
+
 def out_of_memory_nodes(run_results: Path, since: float) -> list[str]:
     """The nodes of a failed dbt run that failed because DuckDB ran out of its memory_limit, when
     every failure of the run was that (empty otherwise: another error would fail again). Only
     results written since `since` (a time.time()) count: a run that failed before writing any
     leaves the previous run's."""
     try:
-        if run_results.stat().st_mtime < since:
+        if run_results.stat().st_mtime < since - MTIME_SLACK_S:
             return []
         results = json.loads(run_results.read_text(encoding="utf-8"))["results"]
     except (OSError, ValueError, KeyError):
@@ -216,16 +221,16 @@ def out_of_memory_nodes(run_results: Path, since: float) -> list[str]:
     return []
 
 
-def put_back_first_results(run_results: Path, first: dict, since: float) -> None:
+def put_back_first_results(run_results: Path, first: dict) -> None:
     """`dbt retry` rewrites run_results.json with the retried nodes alone. Put back the first
     run's results of every other node (the tests that warned, each node's time), so the build
     summary's warnings and the benchmark's node times cover the whole build. Nothing to do when
-    the retry wrote no results (written before `since`)."""
+    the retry wrote no results (the file still holds the first run's)."""
     try:
-        if run_results.stat().st_mtime < since:
-            return
         again = json.loads(run_results.read_text(encoding="utf-8"))
     except (OSError, ValueError):
+        return
+    if again == first:
         return
     retried = {r["unique_id"] for r in again.get("results", [])}
     kept = [r for r in first.get("results", []) if r["unique_id"] not in retried]
@@ -259,9 +264,8 @@ def phase_dbt_build(state: BuildState, run_dbt: Callable[..., int] | None = None
                 " other models; running the failed and skipped nodes again, one at a time"
             )
             first = json.loads(state.run_results.read_text(encoding="utf-8"))
-            retry_started = time.time()
             retried = run_dbt(["retry", "--threads", "1", *target], database=state.working) == 0
-            put_back_first_results(state.run_results, first, since=retry_started)
+            put_back_first_results(state.run_results, first)
         if not retried:
             explain_failed_dbt(state.working, state.vars)
             raise GateFailed(1, "dbt build (models or tests failed, see above)")

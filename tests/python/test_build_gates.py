@@ -68,9 +68,10 @@ OUT_OF_MEMORY = (
 )
 
 
-def dbt_writing(target, *outcomes):
+def dbt_writing(target, *outcomes, clock_lag_s=0.0):
     """A fake run_dbt: each call writes its run results (node -> (status, message)) and returns
-    its exit code, as dbt does; the calls are recorded."""
+    its exit code, as dbt does; the calls are recorded. `clock_lag_s` dates the file that much
+    before it was written, as a file system's coarse clock can."""
     calls = []
 
     def run_dbt(args, database):
@@ -88,6 +89,9 @@ def dbt_writing(target, *outcomes):
         (target / "run_results.json").write_text(
             json.dumps({"elapsed_time": 10.0, "results": rows}), encoding="utf-8"
         )
+        if clock_lag_s:
+            written = time.time() - clock_lag_s
+            os.utime(target / "run_results.json", (written, written))
         return code
 
     return run_dbt, calls
@@ -112,6 +116,18 @@ def test_a_build_short_of_memory_runs_its_failed_and_skipped_nodes_again_one_at_
     ]
     out = capsys.readouterr().out
     assert "int_customer_snapshot_features, int_lifecycle_stage_change_days ran out of DuckDB's" in out
+
+
+def test_results_dated_a_little_before_the_build_began_count(tmp_path):
+    """A file's mtime comes from a coarse clock: results dbt wrote at once can look a few
+    milliseconds older than the build's start, and must still count as this build's."""
+    working = make_working(tmp_path / "warehouse.duckdb", customers=3)
+    target = tmp_path / "target"
+    short = {"a": ("error", OUT_OF_MEMORY)}
+    run_dbt, calls = dbt_writing(target, (1, short), (0, {"a": ("success", "OK")}), clock_lag_s=0.5)
+    state = start(working, paths.serving_path(working), [], target_path=target)
+    phase_dbt_build(state, run_dbt=run_dbt)
+    assert [args[0] for args in calls] == ["build", "retry"]
 
 
 def test_after_a_retry_the_run_results_hold_the_whole_build(tmp_path):
