@@ -44,6 +44,7 @@ from lifecycle.quality.health import (
     guest_order_warnings,
     ingest_warnings,
     persona_warnings,
+    run_results_since,
     table_row_warnings,
 )
 from lifecycle.summary import summary_text
@@ -199,23 +200,11 @@ def explain_failed_dbt(working: Path, variables: dict) -> None:
 DUCKDB_OUT_OF_MEMORY = "Out of Memory Error"
 
 
-# A file's mtime comes from the kernel's coarse clock (and whole seconds on some file systems),
-# so a file written just after time.time() can look older than it: allow this much.
-MTIME_SLACK_S = 1.0
-
-
-def out_of_memory_nodes(run_results: Path, since: float) -> list[str]:
-    """The nodes of a failed dbt run that failed because DuckDB ran out of its memory_limit, when
-    every failure of the run was that (empty otherwise: another error would fail again). Only
-    results written since `since` (a time.time()) count: a run that failed before writing any
-    leaves the previous run's."""
-    try:
-        if run_results.stat().st_mtime < since - MTIME_SLACK_S:
-            return []
-        results = json.loads(run_results.read_text(encoding="utf-8"))["results"]
-    except (OSError, ValueError, KeyError):
-        return []
-    failed = [r for r in results if r.get("status") in ("error", "fail")]
+def out_of_memory_nodes(results: dict | None) -> list[str]:
+    """The nodes of a failed dbt run (its run results) that failed because DuckDB ran out of its
+    memory_limit, when every failure of the run was that (empty otherwise: another error would
+    fail again)."""
+    failed = [r for r in (results or {}).get("results", []) if r.get("status") in ("error", "fail")]
     if failed and all(DUCKDB_OUT_OF_MEMORY in (r.get("message") or "") for r in failed):
         return [r["unique_id"].split(".")[-1] for r in failed]
     return []
@@ -254,16 +243,15 @@ def phase_dbt_build(state: BuildState, run_dbt: Callable[..., int] | None = None
         raise GateFailed(1, f"before dbt build: {problem}")
     run_dbt = run_dbt or default_run_dbt
     target = [] if state.target_path is None else ["--target-path", str(state.target_path)]
-    started = time.time()
     if run_dbt(PRODUCTION_BUILD + state.dbt_args + target, database=state.working) != 0:
-        short_of_memory = out_of_memory_nodes(state.run_results, since=started)
+        first = run_results_since(state.run_results, state.now)
+        short_of_memory = out_of_memory_nodes(first)
         retried = False
         if short_of_memory:
             say(
                 f"dbt build: {', '.join(short_of_memory)} ran out of DuckDB's memory_limit beside"
                 " other models; running the failed and skipped nodes again, one at a time"
             )
-            first = json.loads(state.run_results.read_text(encoding="utf-8"))
             retried = run_dbt(["retry", "--threads", "1", *target], database=state.working) == 0
             put_back_first_results(state.run_results, first)
         if not retried:

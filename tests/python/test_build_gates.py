@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -87,7 +88,14 @@ def dbt_writing(target, *outcomes, clock_lag_s=0.0):
             for node, (status, message) in results.items()
         ]
         (target / "run_results.json").write_text(
-            json.dumps({"elapsed_time": 10.0, "results": rows}), encoding="utf-8"
+            json.dumps(
+                {
+                    "metadata": {"generated_at": dt.datetime.now(dt.UTC).isoformat()},
+                    "elapsed_time": 10.0,
+                    "results": rows,
+                }
+            ),
+            encoding="utf-8",
         )
         if clock_lag_s:
             written = time.time() - clock_lag_s
@@ -118,9 +126,10 @@ def test_a_build_short_of_memory_runs_its_failed_and_skipped_nodes_again_one_at_
     assert "int_customer_snapshot_features, int_lifecycle_stage_change_days ran out of DuckDB's" in out
 
 
-def test_results_dated_a_little_before_the_build_began_count(tmp_path):
+def test_results_whose_file_looks_older_than_the_build_count(tmp_path):
     """A file's mtime comes from a coarse clock: results dbt wrote at once can look a few
-    milliseconds older than the build's start, and must still count as this build's."""
+    milliseconds older than the build's start. Whether they are this build's is read from dbt's
+    own generated_at, so they count."""
     working = make_working(tmp_path / "warehouse.duckdb", customers=3)
     target = tmp_path / "target"
     short = {"a": ("error", OUT_OF_MEMORY)}
@@ -181,7 +190,9 @@ def test_the_results_of_an_earlier_run_do_not_count(tmp_path):
     target = tmp_path / "target"
     earlier, _ = dbt_writing(target, (1, {"a": ("error", OUT_OF_MEMORY)}))
     earlier([], working)
-    os.utime(target / "run_results.json", (time.time() - 60, time.time() - 60))
+    results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))
+    results["metadata"]["generated_at"] = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)).isoformat()
+    (target / "run_results.json").write_text(json.dumps(results), encoding="utf-8")
     calls = []
 
     def fails_before_writing(args, database):

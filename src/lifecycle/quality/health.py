@@ -222,16 +222,25 @@ def table_row_warnings(current: dict[str, int], previous: dict[str, int], share:
     return warnings
 
 
+def run_results_since(run_results: Path, since: dt.datetime) -> dict | None:
+    """dbt's run_results.json when a dbt run since `since` wrote it (its own generated_at, not the
+    file's coarse mtime); None when it is missing, unreadable or an earlier run's (a run that
+    failed before writing any leaves the previous one's)."""
+    try:
+        results = json.loads(run_results.read_text(encoding="utf-8"))
+        generated = dt.datetime.fromisoformat(results["metadata"]["generated_at"].replace("Z", "+00:00"))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return results if generated >= since else None
+
+
 def dbt_test_warnings(run_results: Path, since: dt.datetime) -> list[BuildWarning]:
     """The dbt tests of severity warn that found rows in the dbt run that wrote `run_results`
     (an audience that shrank too much, a delivery with null keys ...): dbt prints them among
     hundreds of lines, the build summary lists them. Results written before `since` belong to an
     earlier run and are ignored."""
-    if not run_results.exists():
-        return []
-    results = json.loads(run_results.read_text(encoding="utf-8"))
-    generated = dt.datetime.fromisoformat(results["metadata"]["generated_at"].replace("Z", "+00:00"))
-    if generated < since:
+    results = run_results_since(run_results, since)
+    if results is None:
         return []
     return [
         BuildWarning("dbt_test", result["unique_id"].split(".")[2], f"{result['message']} (severity warn)")
