@@ -195,10 +195,10 @@ def _values(value: Any, where: str) -> tuple[Any, ...]:
     return tuple(value)
 
 
-def _accepted(kwargs: Mapping[str, Any], macros: Mapping[str, str], test: str) -> tuple[Any, ...]:
-    """The values of an accepted_values test: its `values` list, or the list its Jinja (a call
-    of an enumeration macro) renders to, as dbt renders it when the test runs."""
-    values = kwargs.get("values") or ()
+def _accepted(values: Any, macros: Mapping[str, str], test: str) -> tuple[Any, ...]:
+    """The accepted values a test lists: a list, or the list its Jinja (a call of an enumeration
+    macro) renders to, as dbt renders it when the test runs."""
+    values = values or ()
     if macro_values.is_jinja(values):
         try:
             values = macro_values.evaluate(values, macros)
@@ -257,22 +257,22 @@ def _relation(node: dict, tests: list[dict], macros: Mapping[str, str], enabled:
         kwargs = test["test_metadata"].get("kwargs") or {}
         column = test.get("column_name") or kwargs.get("column_name")
         severity = str(config.get("severity") or "error").lower()
+        # accepted values: dbt's test holds one column's, row_checks a column -> values mapping
         if name == "accepted_values" and column:
-            found = AcceptedValues(_accepted(kwargs, macros, test.get("name", name)), severity)
-            if column not in accepted or accepted[column].severity != "error":
-                accepted[column] = found
+            listed = {column: kwargs.get("values")}
         elif name == "row_checks":
-            for checked, values in (kwargs.get("accepted_values") or {}).items():
-                found = AcceptedValues(
-                    _accepted({"values": values}, macros, test.get("name", name)), severity
-                )
-                if checked not in accepted or accepted[checked].severity != "error":
-                    accepted[checked] = found
-            if severity == "error":
-                not_null += [c for c in kwargs.get("not_null") or () if c not in not_null]
-                keys += [(k,) if isinstance(k, str) else tuple(k) for k in kwargs.get("unique") or ()]
-        elif severity != "error":
+            listed = kwargs.get("accepted_values") or {}
+        else:
+            listed = {}
+        for checked, values in listed.items():
+            found = AcceptedValues(_accepted(values, macros, test.get("name", name)), severity)
+            if checked not in accepted or accepted[checked].severity != "error":
+                accepted[checked] = found
+        if severity != "error":
             continue  # a warning is not a rule every row keeps
+        if name == "row_checks":
+            not_null += [c for c in kwargs.get("not_null") or () if c not in not_null]
+            keys += [(k,) if isinstance(k, str) else tuple(k) for k in kwargs.get("unique") or ()]
         elif name == "not_null" and column and column not in not_null:
             not_null.append(column)
         elif name == "unique" and column:
