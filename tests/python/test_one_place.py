@@ -49,25 +49,19 @@ def repeated_constraints(manifest: dict) -> list[str]:
             continue
         kwargs = meta.get("kwargs", {})
         column = kwargs.get("column_name")
-        column_constraints = {
-            c["type"] for c in model["columns"].get(column or "", {}).get("constraints", [])
-        } | {c["type"] for c in model.get("constraints", []) if c.get("columns") == [column]}
         if meta.get("name") == "row_checks":
-            found += [
-                f"{node['name']}: {check}"
-                for check in repeated_row_checks(
-                    model, kwargs.get("not_null") or [], kwargs.get("unique") or []
-                )
-            ]
-        elif (meta.get("name") == "not_null" and column_constraints & {"not_null", "primary_key"}) or (
-            meta.get("name") == "unique" and column_constraints & {"primary_key", "unique"}
+            checks = repeated_checks(model, kwargs.get("not_null") or [], kwargs.get("unique") or [])
+            found += [f"{node['name']}: {check}" for check in checks]
+        elif (meta.get("name") == "not_null" and repeated_checks(model, [column], [])) or (
+            meta.get("name") == "unique" and repeated_checks(model, [], [column])
         ):
             found.append(node["name"])
     return sorted(found)
 
 
-def repeated_row_checks(model: dict, not_null: list[str], unique: list) -> list[str]:
-    """The not_null columns and unique keys of a row_checks test that a constraint states."""
+def repeated_checks(model: dict, not_null: list[str], unique: list) -> list[str]:
+    """The not-null columns and unique keys (a column or a list of columns) that a constraint of
+    `model` states."""
 
     def constraints(column: str) -> set[str]:
         return {c["type"] for c in model["columns"].get(column, {}).get("constraints", [])} | {
