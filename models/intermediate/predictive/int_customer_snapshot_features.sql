@@ -46,8 +46,19 @@ signature_bound as (
     where snapshot_date = cast({{ dbt.last_day('snapshot_date', 'month') }} as date)
 ),
 
+-- each order flagged when it is its buyer's first of that calendar day: BG/NBD counts purchase
+-- days, and a flag counted in the history aggregate costs no second aggregate of its own
 orders as (
-    {{ feature_snapshot_orders() }}
+    select
+        customer_key,
+        ordered_at,
+        total_amount,
+        is_discounted,
+        case when row_number() over (
+            partition by customer_key, cast(ordered_at as date)
+            order by ordered_at
+        ) = 1 then 1 else 0 end as opens_purchase_day
+    from ({{ feature_snapshot_orders() }}) as completed_orders
 ),
 
 first_orders as (
@@ -75,119 +86,135 @@ targets as (
     {% endif %}
 ),
 
-history as (
+-- what each (snapshot, buyer) pair is computed from, one row per fact: each order before the
+-- snapshot, each event day in the 30 days up to it (snapshot_at is a midnight, so the window is
+-- whole days), and at the newest month end the buyer's signature. One aggregate over their union
+-- replaces three aggregates joined on the pair: at a million customers each held 7.5M pairs, and
+-- the joined pipeline outgrew a 3.5 GB memory limit that one aggregate keeps to.
+order_facts as (
     select
         targets.snapshot_date,
+        targets.snapshot_at,
         targets.customer_key,
-        count(*) as orders_total,
-        sum(case when orders.ordered_at >= {{ dbt.dateadd('day', -90, 'targets.snapshot_at') }} then 1 else 0 end) as orders_90d,
-        sum(case when orders.ordered_at < {{ dbt.dateadd('day', -90, 'targets.snapshot_at') }}
-            and orders.ordered_at >= {{ dbt.dateadd('day', -180, 'targets.snapshot_at') }} then 1 else 0 end) as orders_prior_90d,
-        sum(case when orders.ordered_at >= {{ dbt.dateadd('day', -365, 'targets.snapshot_at') }} then 1 else 0 end) as orders_365d,
-        sum(orders.total_amount) as revenue_total,
-        {{ average('orders.total_amount') }} as average_order_value,
-        {{ average('orders.is_discounted') }} as discount_share,
-        min(orders.ordered_at) as first_order_at,
-        max(orders.ordered_at) as last_order_at
+        orders.ordered_at,
+        orders.total_amount,
+        orders.is_discounted,
+        orders.opens_purchase_day,
+        cast(null as {{ dbt.type_bigint() }}) as events,
+        cast(null as {{ dbt.type_bigint() }}) as product_views,
+        cast(null as {{ dbt.type_bigint() }}) as product_adds,
+        cast(null as {{ dbt.type_string() }}) as history_signature
     from targets
     inner join orders
         on targets.customer_key = orders.customer_key
         and targets.snapshot_at > orders.ordered_at
-    group by targets.snapshot_date, targets.customer_key
 ),
 
-purchase_days as (
+-- an event day meets the few snapshot dates whose window holds it; a pair that is not a target
+-- has no order fact and is dropped by the aggregate
+event_facts as (
     select
-        customer_key,
-        cast(ordered_at as date) as purchase_date
-    from orders
-    group by customer_key, cast(ordered_at as date)
-),
-
-btyd as (
-    -- frequency / recency / T in days at the snapshot, for a BG/NBD fit per snapshot
-    select
-        targets.snapshot_date,
-        targets.customer_key,
-        count(*) - 1 as frequency,
-        {{ dbt.datediff('min(purchase_days.purchase_date)', 'max(purchase_days.purchase_date)', 'day') }} as recency_days,
-        {{ dbt.datediff('min(purchase_days.purchase_date)', 'max(targets.snapshot_date)', 'day') }} as t_days
-    from targets
-    inner join purchase_days
-        on targets.customer_key = purchase_days.customer_key
-        and targets.snapshot_date >= purchase_days.purchase_date
-    group by targets.snapshot_date, targets.customer_key
-),
-
-event_days as (
-    select persons.customer_key, days.event_date, days.events, days.product_views, days.product_adds
+        snapshot_bounds.snapshot_date,
+        snapshot_bounds.snapshot_at,
+        persons.customer_key,
+        cast(null as {{ dbt.type_timestamp() }}) as ordered_at,
+        cast(null as decimal(18, 2)) as total_amount,
+        cast(null as {{ dbt.type_int() }}) as is_discounted,
+        cast(null as {{ dbt.type_int() }}) as opens_purchase_day,
+        days.events,
+        days.product_views,
+        days.product_adds,
+        cast(null as {{ dbt.type_string() }}) as history_signature
     from {{ ref('int_event_identifier_days') }} as days
     inner join {{ ref('int_event_identifier_persons') }} as persons
         on days.identifier_set_key = persons.identifier_set_key
+    inner join snapshot_bounds
+        on days.event_date <= snapshot_bounds.snapshot_date
+        and days.event_date > {{ dbt.dateadd('day', -30, 'snapshot_bounds.snapshot_date') }}
     where persons.customer_key is not null
 ),
 
-engagement as (
-    -- the 30 days up to the snapshot: snapshot_at is a midnight, so the window is whole days
-    select
-        targets.snapshot_date,
-        targets.customer_key,
-        sum(event_days.events) as events_30d,
-        sum(event_days.product_views) as product_views_30d,
-        sum(event_days.product_adds) as cart_adds_30d
-    from targets
-    inner join event_days
-        on targets.customer_key = event_days.customer_key
-        and targets.snapshot_date >= event_days.event_date
-        and event_days.event_date > {{ dbt.dateadd('day', -30, 'targets.snapshot_date') }}
-    group by targets.snapshot_date, targets.customer_key
-),
-
-signatures as (
+signature_facts as (
     select
         signature_bound.snapshot_date,
+        signature_bound.snapshot_at,
         signed.customer_key,
+        cast(null as {{ dbt.type_timestamp() }}) as ordered_at,
+        cast(null as decimal(18, 2)) as total_amount,
+        cast(null as {{ dbt.type_int() }}) as is_discounted,
+        cast(null as {{ dbt.type_int() }}) as opens_purchase_day,
+        cast(null as {{ dbt.type_bigint() }}) as events,
+        cast(null as {{ dbt.type_bigint() }}) as product_views,
+        cast(null as {{ dbt.type_bigint() }}) as product_adds,
         signed.history_signature
     from ({{ feature_history_signatures('(select snapshot_at from signature_bound)') }}) as signed
     cross join signature_bound
 ),
 
+snapshot_facts as (
+    select * from order_facts
+    union all
+    select * from event_facts
+    union all
+    select * from signature_facts
+),
+
+-- everything the features read, BG/NBD's frequency (repeat purchase days) included: a purchase
+-- day is on or before snapshot_date exactly when the order is before snapshot_at
+history as (
+    select
+        snapshot_date,
+        customer_key,
+        count(ordered_at) as orders_total,
+        sum(case when ordered_at >= {{ dbt.dateadd('day', -90, 'snapshot_at') }} then 1 else 0 end) as orders_90d,
+        sum(case when ordered_at < {{ dbt.dateadd('day', -90, 'snapshot_at') }}
+            and ordered_at >= {{ dbt.dateadd('day', -180, 'snapshot_at') }} then 1 else 0 end) as orders_prior_90d,
+        sum(case when ordered_at >= {{ dbt.dateadd('day', -365, 'snapshot_at') }} then 1 else 0 end) as orders_365d,
+        sum(total_amount) as revenue_total,
+        {{ average('total_amount') }} as average_order_value,
+        {{ average('is_discounted') }} as discount_share,
+        count(case when opens_purchase_day = 1 then 1 end) - 1 as frequency,
+        min(ordered_at) as first_order_at,
+        max(ordered_at) as last_order_at,
+        coalesce(sum(events), 0) as events_30d,
+        coalesce(sum(product_views), 0) as product_views_30d,
+        coalesce(sum(product_adds), 0) as cart_adds_30d,
+        max(history_signature) as history_signature
+    from snapshot_facts
+    group by snapshot_date, customer_key
+    having count(ordered_at) > 0
+),
+
 final as (
     select
         -- ids
-        history.customer_key,
-        history.snapshot_date,
+        customer_key,
+        snapshot_date,
 
         -- features (only data before the snapshot)
-        {{ dbt.datediff('history.last_order_at', 'history.snapshot_date', 'day') }} as days_since_last_order,
-        {{ dbt.datediff('history.first_order_at', 'history.snapshot_date', 'day') }} as days_since_first_order,
-        history.orders_total,
-        history.orders_90d,
-        history.orders_prior_90d,
-        history.orders_365d,
-        history.revenue_total,
-        history.average_order_value,
-        history.discount_share,
-        coalesce(engagement.events_30d, 0) as events_30d,
-        coalesce(engagement.product_views_30d, 0) as product_views_30d,
-        coalesce(engagement.cart_adds_30d, 0) as cart_adds_30d,
-        btyd.frequency,
-        btyd.recency_days,
-        btyd.t_days,
+        {{ dbt.datediff('last_order_at', 'snapshot_date', 'day') }} as days_since_last_order,
+        {{ dbt.datediff('first_order_at', 'snapshot_date', 'day') }} as days_since_first_order,
+        orders_total,
+        orders_90d,
+        orders_prior_90d,
+        orders_365d,
+        revenue_total,
+        average_order_value,
+        discount_share,
+        events_30d,
+        product_views_30d,
+        cart_adds_30d,
+        frequency,
+        {{ dbt.datediff('cast(first_order_at as date)', 'cast(last_order_at as date)', 'day') }} as recency_days,
+        {{ dbt.datediff('cast(first_order_at as date)', 'snapshot_date', 'day') }} as t_days,
 
         -- timestamps
-        history.first_order_at,
-        history.last_order_at,
+        first_order_at,
+        last_order_at,
 
         -- change detection (newest month end only)
-        signatures.history_signature
+        history_signature
     from history
-    inner join btyd
-        on history.snapshot_date = btyd.snapshot_date and history.customer_key = btyd.customer_key
-    left join engagement
-        on history.snapshot_date = engagement.snapshot_date and history.customer_key = engagement.customer_key
-    left join signatures
-        on history.snapshot_date = signatures.snapshot_date and history.customer_key = signatures.customer_key
 )
 
 select * from final
