@@ -125,23 +125,75 @@ person_periods as (
     where period_ends.period_end >= coalesce(cast(persons.first_seen_at as date), as_of.as_of_date)
 ),
 
+-- what each period end knows of the person's orders, carried forward instead of joined: the
+-- orders and the period ends in one stream per person, sorted by day with a day's orders before
+-- its period end, and each period end reads running aggregates of the orders before it. Orders
+-- placed up to a day are the first ones in the person's sequence, so their count is the highest
+-- order_number. A join of every period end to every earlier order made a row per pair: at a
+-- million customers more memory than two of these models running at once could share.
+order_marks as (
+    select
+        customer_key,
+        cast(ordered_at as date) as mark_date,
+        0 as is_period_end,
+        order_number,
+        ordered_at,
+        case when days_since_previous_order >= {{ var('churned_days') }} then ordered_at end as reactivation_at,
+        cast(null as date) as period_end,
+        cast(null as {{ dbt.type_boolean() }}) as is_current,
+        cast(null as {{ dbt.type_boolean() }}) as is_identified
+    from orders
+),
+
+period_marks as (
+    select
+        customer_key,
+        period_end as mark_date,
+        1 as is_period_end,
+        cast(null as {{ dbt.type_bigint() }}) as order_number,
+        cast(null as {{ dbt.type_timestamp() }}) as ordered_at,
+        cast(null as {{ dbt.type_timestamp() }}) as reactivation_at,
+        period_end,
+        is_current,
+        is_identified
+    from person_periods
+),
+
+{%- set up_to_this_mark -%}
+    over (
+        partition by customer_key
+        order by mark_date, is_period_end
+        rows between unbounded preceding and current row
+    )
+{%- endset %}
+
+carried_forward as (
+    select
+        marks.*,
+        max(order_number) {{ up_to_this_mark }} as last_order_number,
+        min(ordered_at) {{ up_to_this_mark }} as first_order_at,
+        max(ordered_at) {{ up_to_this_mark }} as last_order_at,
+        max(reactivation_at) {{ up_to_this_mark }} as last_reactivation_at
+    from (
+        select * from order_marks
+        union all
+        select * from period_marks
+    ) as marks
+),
+
 history_at_period as (
     select
-        person_periods.customer_key,
-        person_periods.period_end,
-        person_periods.is_current,
-        person_periods.is_identified,
-        count(orders.order_id) as orders,
-        min(orders.ordered_at) as first_order_at,
-        max(orders.ordered_at) as last_order_at,
-        max(orders.order_number) as last_order_number,
-        max(case when orders.days_since_previous_order >= {{ var('churned_days') }} then orders.ordered_at end)
-            as last_reactivation_at
-    from person_periods
-    left join orders
-        on person_periods.customer_key = orders.customer_key
-        and cast(orders.ordered_at as date) <= person_periods.period_end
-    group by 1, 2, 3, 4
+        customer_key,
+        period_end,
+        is_current,
+        is_identified,
+        coalesce(last_order_number, 0) as orders,
+        first_order_at,
+        last_order_at,
+        last_order_number,
+        last_reactivation_at
+    from carried_forward
+    where is_period_end = 1
 ),
 
 with_gap as (
