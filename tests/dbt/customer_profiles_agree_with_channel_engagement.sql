@@ -24,13 +24,16 @@ per_channel as (
     group by 1, 2
 ),
 
+-- engagements per local hour, one column each: the best hour is compared with the greatest of
+-- them (a pairing of every hour with every other was 576 rows per person)
 per_hour as (
-    {% for hour in range(24) %}
-    select customer_key, {{ hour }} as local_hour, sum(engagements_hour_{{ '%02d' % hour }}) as engagements
+    select
+        customer_key,
+        {%- for hour in range(24) %}
+        sum(engagements_hour_{{ '%02d' % hour }}) as hour_{{ '%02d' % hour }}{{ ',' if not loop.last }}
+        {%- endfor %}
     from engagement
     group by 1
-    {% if not loop.last %}union all{% endif %}
-    {% endfor %}
 ),
 
 count_mismatches as (
@@ -73,10 +76,16 @@ unengaged_preference as (
 hour_mismatches as (
     select profiles.customer_key, 'a local hour has more engagements' as disagreement
     from profiles
-    inner join per_hour as best
-        on profiles.customer_key = best.customer_key and profiles.best_send_hour_local = best.local_hour
-    inner join per_hour as better
-        on profiles.customer_key = better.customer_key and best.engagements < better.engagements
+    inner join per_hour on profiles.customer_key = per_hour.customer_key
+    where case profiles.best_send_hour_local
+        {%- for hour in range(24) %}
+        when {{ hour }} then per_hour.hour_{{ '%02d' % hour }}
+        {%- endfor %}
+        end < greatest(
+        {%- for hour in range(24) %}
+            per_hour.hour_{{ '%02d' % hour }}{{ ',' if not loop.last }}
+        {%- endfor %}
+        )
 )
 
 select * from count_mismatches
