@@ -21,18 +21,33 @@ directed as (
     from edges
 ),
 
+-- each pair of neighbours once (an edge is listed once per source it was seen in), so the counts
+-- below need no count(distinct), which builds a hash table of its own for each of the two
+neighbours as (
+    select
+        node,
+        id_type,
+        id_value,
+        neighbour,
+        neighbour_type,
+        min(first_seen_at) as first_seen_at,
+        max(last_seen_at) as last_seen_at
+    from directed
+    group by node, id_type, id_value, neighbour, neighbour_type
+),
+
 nodes as (
     select
         node,
         id_type,
         id_value,
-        count(distinct case when neighbour_type = 'customer_id' and neighbour != node then neighbour end)
+        count(case when neighbour_type = 'customer_id' and neighbour != node then 1 end)
             + case when id_type = 'customer_id' then 1 else 0 end as linked_customer_ids,
-        count(distinct case when neighbour != node then neighbour end) as linked_identifiers,
+        count(case when neighbour != node then 1 end) as linked_identifiers,
         min(first_seen_at) as first_seen_at,
         max(last_seen_at) as last_seen_at
-    from directed
-    group by 1, 2, 3
+    from neighbours
+    group by node, id_type, id_value
 ),
 
 final as (
