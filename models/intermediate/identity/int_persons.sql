@@ -25,16 +25,18 @@ members as (
     inner join nodes on graph.node = nodes.node
 ),
 
+-- members has one row per identifier (node is unique in the graph and in the nodes), so a plain
+-- count counts distinct identifiers: count(distinct) built a hash table per count
 from_graph as (
     select
         customer_key,
         min(case when id_type = 'customer_id' then id_value end) as customer_id,
-        count(distinct case when id_type = 'customer_id' then id_value end) as customer_ids,
+        count(case when id_type = 'customer_id' then id_value end) as customer_ids,
         min(case when id_type = 'email' then id_value end) as email,
-        count(distinct case when id_type = 'email' then id_value end) as emails,
-        count(distinct case when id_type = 'phone' then id_value end) as phones,
-        count(distinct case when id_type = 'anonymous_id' then id_value end) as anonymous_ids,
-        count(distinct case when id_type = 'device_id' then id_value end) as devices,
+        count(case when id_type = 'email' then id_value end) as emails,
+        count(case when id_type = 'phone' then id_value end) as phones,
+        count(case when id_type = 'anonymous_id' then id_value end) as anonymous_ids,
+        count(case when id_type = 'device_id' then id_value end) as devices,
         min(first_seen_at) as first_seen_at,
         max(last_seen_at) as last_seen_at,
         -- when the person first became known (lifecycle history: anonymous before, lead after)
