@@ -36,6 +36,30 @@
 {%- endmacro %}
 
 
+{#- The fact columns of int_customer_snapshot_features' union, in one order with one type each:
+    a kind of fact (an order, an event day, a signature) gives SQL for its own columns in `given`,
+    and the others are typed nulls. -#}
+{% macro snapshot_fact_columns(given) -%}
+    {%- set columns = [
+        ('ordered_at', dbt.type_timestamp()),
+        ('total_amount', 'decimal(18, 2)'),
+        ('is_discounted', dbt.type_int()),
+        ('opens_purchase_day', dbt.type_int()),
+        ('events', dbt.type_bigint()),
+        ('product_views', dbt.type_bigint()),
+        ('product_adds', dbt.type_bigint()),
+        ('history_signature', dbt.type_string()),
+    ] -%}
+    {%- set unknown = given.keys() | reject('in', columns | map('first') | list) | list -%}
+    {%- if unknown -%}
+        {{ exceptions.raise_compiler_error("snapshot_fact_columns: no fact column " ~ unknown) }}
+    {%- endif -%}
+    {%- for column, type in columns %}
+    {{ given.get(column, 'cast(null as ' ~ type ~ ')') }} as {{ column }}{{ ',' if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}
+
+
 {#- One text per buyer summing up every order and every event they have before `cutoff_at`
     (count, amounts, discounts, seconds since 1970 of each order; per event kind the features count
     and the days of the events, the grain the features read them at).

@@ -96,14 +96,12 @@ order_facts as (
         targets.snapshot_date,
         targets.snapshot_at,
         targets.customer_key,
-        orders.ordered_at,
-        orders.total_amount,
-        orders.is_discounted,
-        orders.opens_purchase_day,
-        cast(null as {{ dbt.type_bigint() }}) as events,
-        cast(null as {{ dbt.type_bigint() }}) as product_views,
-        cast(null as {{ dbt.type_bigint() }}) as product_adds,
-        cast(null as {{ dbt.type_string() }}) as history_signature
+        {{ snapshot_fact_columns({
+            'ordered_at': 'orders.ordered_at',
+            'total_amount': 'orders.total_amount',
+            'is_discounted': 'orders.is_discounted',
+            'opens_purchase_day': 'orders.opens_purchase_day',
+        }) }}
     from targets
     inner join orders
         on targets.customer_key = orders.customer_key
@@ -117,14 +115,11 @@ event_facts as (
         snapshot_bounds.snapshot_date,
         snapshot_bounds.snapshot_at,
         persons.customer_key,
-        cast(null as {{ dbt.type_timestamp() }}) as ordered_at,
-        cast(null as decimal(18, 2)) as total_amount,
-        cast(null as {{ dbt.type_int() }}) as is_discounted,
-        cast(null as {{ dbt.type_int() }}) as opens_purchase_day,
-        days.events,
-        days.product_views,
-        days.product_adds,
-        cast(null as {{ dbt.type_string() }}) as history_signature
+        {{ snapshot_fact_columns({
+            'events': 'days.events',
+            'product_views': 'days.product_views',
+            'product_adds': 'days.product_adds',
+        }) }}
     from {{ ref('int_event_identifier_days') }} as days
     inner join {{ ref('int_event_identifier_persons') }} as persons
         on days.identifier_set_key = persons.identifier_set_key
@@ -139,14 +134,7 @@ signature_facts as (
         signature_bound.snapshot_date,
         signature_bound.snapshot_at,
         signed.customer_key,
-        cast(null as {{ dbt.type_timestamp() }}) as ordered_at,
-        cast(null as decimal(18, 2)) as total_amount,
-        cast(null as {{ dbt.type_int() }}) as is_discounted,
-        cast(null as {{ dbt.type_int() }}) as opens_purchase_day,
-        cast(null as {{ dbt.type_bigint() }}) as events,
-        cast(null as {{ dbt.type_bigint() }}) as product_views,
-        cast(null as {{ dbt.type_bigint() }}) as product_adds,
-        signed.history_signature
+        {{ snapshot_fact_columns({'history_signature': 'signed.history_signature'}) }}
     from ({{ feature_history_signatures('(select snapshot_at from signature_bound)') }}) as signed
     cross join signature_bound
 ),
