@@ -28,6 +28,11 @@ import pyarrow.compute as pc
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from lifecycle.arrow_memory import return_freed_memory
+
+# int_identity_graph runs inside dbt's process, beside DuckDB (lifecycle.arrow_memory)
+return_freed_memory()
+
 
 def to_arrow(relation: Any, columns: list[str]) -> pa.Table:
     """The given columns of a dbt ref (DuckDB relation or Spark DataFrame) as an Arrow table."""

@@ -48,7 +48,8 @@ def results(tmp_path_factory):
     project = tmp_path_factory.mktemp("unique_in_newest_delivery")
     (project / "models").mkdir()
     (project / "macros").mkdir()
-    shutil.copy(paths.project_dir() / "macros" / "tests" / "unique_in_newest_delivery.sql", project / "macros")
+    macro = paths.project_dir() / "macros" / "tests" / "unique_in_newest_delivery.sql"
+    shutil.copy(macro, project / "macros")
     (project / "dbt_project.yml").write_text(
         "name: newest_delivery_test\nversion: '1.0.0'\nprofile: newest_delivery_test\nconfig-version: 2\n",
         encoding="utf-8",
