@@ -99,9 +99,7 @@ def results(tmp_path_factory):
     con = duckdb.connect(str(project / "checks.duckdb"), read_only=True)
     try:
         failing = {
-            name: sorted(
-                con.execute(f"select id, n_rows from main_dbt_test__audit.{name}_unique").fetchall()
-            )
+            name: sorted(con.execute(f"select id, n_rows from main_dbt_test__audit.{name}_unique").fetchall())
             for name in MODELS
         }
     finally:
