@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import csv
+import json
 import os
+import shutil
+import subprocess
+import sys
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 
 # What a worker's copy of the project leaves out: what builds write (the copy's own are made
 # afresh) and caches. The virtualenv is linked, as `make install` makes it.
@@ -157,6 +163,45 @@ def query(db: Path, sql: str, params=None) -> list[tuple]:
 def read_csv_rows(path: Path) -> list[dict]:
     with path.open(newline="", encoding="utf-8") as f:
         return list(csv.DictReader(f))
+
+
+def build_small_project(
+    project: Path, macros: list[Path], models: dict[str, str], schema: dict
+) -> tuple[dict[str, dict], str]:
+    """A dbt project of its own in `project`, for testing the project's generic tests in seconds:
+    the given macro files, `models` (name -> SQL) and `schema` (the schema.yml, as a dict), built
+    on DuckDB (project/checks.duckdb) with --store-failures, so each test's failing rows are a
+    table in main_dbt_test__audit. Returns dbt's results by node name, and dbt's output."""
+    (project / "models").mkdir()
+    (project / "macros").mkdir()
+    for macro in macros:
+        shutil.copy(macro, project / "macros")
+    (project / "dbt_project.yml").write_text(
+        "name: small_project\nversion: '1.0.0'\nprofile: small_project\nconfig-version: 2\n",
+        encoding="utf-8",
+    )
+    (project / "profiles.yml").write_text(
+        textwrap.dedent(f"""\
+        small_project:
+          target: duckdb
+          outputs:
+            duckdb: {{type: duckdb, path: "{project / "checks.duckdb"}", threads: 1}}
+        """),
+        encoding="utf-8",
+    )
+    for name, sql in models.items():
+        (project / "models" / f"{name}.sql").write_text(sql, encoding="utf-8")
+    (project / "models" / "schema.yml").write_text(yaml.safe_dump(schema), encoding="utf-8")
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "dbt"), "build", "--store-failures", "--profiles-dir", "."],
+        cwd=project,
+        # the test session's dbt settings (target path, profiles) are for the main project
+        env={k: v for k, v in os.environ.items() if not k.startswith(("LIFECYCLE_", "DBT_"))},
+        capture_output=True,
+        text=True,
+    )
+    run = json.loads((project / "target" / "run_results.json").read_text(encoding="utf-8"))
+    return {r["unique_id"].split(".")[2]: r for r in run["results"]}, done.stdout
 
 
 # The shapes of "Your own data" the README promises will publish: orders with the three required

@@ -5,17 +5,8 @@ enumeration macros it reads), so it runs in seconds."""
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import subprocess
-import sys
-import textwrap
-from pathlib import Path
-
-import duckdb
 import pytest
-import yaml
+from conftest import build_small_project, query
 
 from lifecycle import paths
 
@@ -54,60 +45,30 @@ def results(tmp_path_factory):
     """dbt build of the two models with --store-failures: (status and failures by node, the
     broken model's stored failures: check -> rows)."""
     project = tmp_path_factory.mktemp("row_checks")
-    (project / "models").mkdir()
-    (project / "macros").mkdir()
-    shutil.copy(paths.project_dir() / "macros" / "tests" / "row_checks.sql", project / "macros")
-    shutil.copy(paths.project_dir() / "macros" / "enumerations.sql", project / "macros")
-    (project / "dbt_project.yml").write_text(
-        "name: row_checks_test\nversion: '1.0.0'\nprofile: row_checks_test\nconfig-version: 2\n",
-        encoding="utf-8",
+    macros = paths.project_dir() / "macros"
+    nodes, output = build_small_project(
+        project,
+        [macros / "tests" / "row_checks.sql", macros / "enumerations.sql"],
+        {"kept": ROWS, "broken": BROKEN},
+        {
+            "version": 2,
+            "models": [
+                {
+                    "name": name,
+                    "data_tests": [{"row_checks": {"name": f"{name}_row_checks", "arguments": CHECKS}}],
+                }
+                for name in ("kept", "broken")
+            ],
+        },
     )
-    (project / "profiles.yml").write_text(
-        textwrap.dedent(f"""\
-        row_checks_test:
-          target: duckdb
-          outputs:
-            duckdb: {{type: duckdb, path: "{project / "checks.duckdb"}", threads: 1}}
-        """),
-        encoding="utf-8",
-    )
-    (project / "models" / "kept.sql").write_text(ROWS, encoding="utf-8")
-    (project / "models" / "broken.sql").write_text(BROKEN, encoding="utf-8")
-    (project / "models" / "schema.yml").write_text(
-        yaml.safe_dump(
-            {
-                "version": 2,
-                "models": [
-                    {
-                        "name": name,
-                        "data_tests": [{"row_checks": {"name": f"{name}_row_checks", "arguments": CHECKS}}],
-                    }
-                    for name in ("kept", "broken")
-                ],
-            }
-        ),
-        encoding="utf-8",
-    )
-    done = subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), "build", "--store-failures", "--profiles-dir", "."],
-        cwd=project,
-        # the test session's dbt settings (target path, profiles) are for the main project
-        env={k: v for k, v in os.environ.items() if not k.startswith(("LIFECYCLE_", "DBT_"))},
-        capture_output=True,
-        text=True,
-    )
-    run = json.loads((project / "target" / "run_results.json").read_text(encoding="utf-8"))
-    statuses = {r["unique_id"].split(".")[2]: (r["status"], r["failures"]) for r in run["results"]}
-    assert statuses["broken"][0] == "success", done.stdout[-3000:]
-    con = duckdb.connect(str(project / "checks.duckdb"), read_only=True)
-    try:
-        stored = dict(
-            con.execute(
-                "select failed_check, failing_rows from main_dbt_test__audit.broken_row_checks"
-            ).fetchall()
+    statuses = {name: (r["status"], r["failures"]) for name, r in nodes.items()}
+    assert statuses["broken"][0] == "success", output[-3000:]
+    stored = dict(
+        query(
+            project / "checks.duckdb",
+            "select failed_check, failing_rows from main_dbt_test__audit.broken_row_checks",
         )
-    finally:
-        con.close()
+    )
     return statuses, stored
 
 

@@ -6,17 +6,8 @@ its own, so it runs in seconds."""
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import subprocess
-import sys
-import textwrap
-from pathlib import Path
-
-import duckdb
 import pytest
-import yaml
+from conftest import build_small_project, query
 
 from lifecycle import paths
 
@@ -46,65 +37,32 @@ MODELS = {
 def results(tmp_path_factory):
     """dbt build of the models with --store-failures: test name -> (status, failing keys)."""
     project = tmp_path_factory.mktemp("unique_in_newest_delivery")
-    (project / "models").mkdir()
-    (project / "macros").mkdir()
-    macro = paths.project_dir() / "macros" / "tests" / "unique_in_newest_delivery.sql"
-    shutil.copy(macro, project / "macros")
-    (project / "dbt_project.yml").write_text(
-        "name: newest_delivery_test\nversion: '1.0.0'\nprofile: newest_delivery_test\nconfig-version: 2\n",
-        encoding="utf-8",
+    nodes, output = build_small_project(
+        project,
+        [paths.project_dir() / "macros" / "tests" / "unique_in_newest_delivery.sql"],
+        MODELS,
+        {
+            "version": 2,
+            "models": [
+                {
+                    "name": name,
+                    "columns": [
+                        {
+                            "name": "id",
+                            "data_tests": [{"unique_in_newest_delivery": {"name": f"{name}_unique"}}],
+                        }
+                    ],
+                }
+                for name in MODELS
+            ],
+        },
     )
-    (project / "profiles.yml").write_text(
-        textwrap.dedent(f"""\
-        newest_delivery_test:
-          target: duckdb
-          outputs:
-            duckdb: {{type: duckdb, path: "{project / "checks.duckdb"}", threads: 1}}
-        """),
-        encoding="utf-8",
-    )
-    for name, sql in MODELS.items():
-        (project / "models" / f"{name}.sql").write_text(sql, encoding="utf-8")
-    (project / "models" / "schema.yml").write_text(
-        yaml.safe_dump(
-            {
-                "version": 2,
-                "models": [
-                    {
-                        "name": name,
-                        "columns": [
-                            {
-                                "name": "id",
-                                "data_tests": [{"unique_in_newest_delivery": {"name": f"{name}_unique"}}],
-                            }
-                        ],
-                    }
-                    for name in MODELS
-                ],
-            }
-        ),
-        encoding="utf-8",
-    )
-    done = subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), "build", "--store-failures", "--profiles-dir", "."],
-        cwd=project,
-        # the test session's dbt settings (target path, profiles) are for the main project
-        env={k: v for k, v in os.environ.items() if not k.startswith(("LIFECYCLE_", "DBT_"))},
-        capture_output=True,
-        text=True,
-    )
-    run = json.loads((project / "target" / "run_results.json").read_text(encoding="utf-8"))
-    statuses = {r["unique_id"].split(".")[2]: r["status"] for r in run["results"]}
-    assert all(statuses[name] == "success" for name in MODELS), done.stdout[-3000:]
-    con = duckdb.connect(str(project / "checks.duckdb"), read_only=True)
-    try:
-        failing = {
-            name: sorted(con.execute(f"select id, n_rows from main_dbt_test__audit.{name}_unique").fetchall())
-            for name in MODELS
-        }
-    finally:
-        con.close()
-    return {name: (statuses[f"{name}_unique"], failing[name]) for name in MODELS}
+    assert all(nodes[name]["status"] == "success" for name in MODELS), output[-3000:]
+
+    def failing(name: str) -> list[tuple]:
+        return sorted(query(project / "checks.duckdb", f"select id, n_rows from main_dbt_test__audit.{name}"))
+
+    return {name: (nodes[f"{name}_unique"]["status"], failing(f"{name}_unique")) for name in MODELS}
 
 
 def test_a_full_load_fails_on_every_repeated_key(results):
