@@ -69,8 +69,11 @@ first_orders as (
     group by customer_key
 ),
 
--- every (snapshot, buyer) pair to compute: buyers with an order before the snapshot, less the
--- pairs an incremental run kept
+-- every (snapshot, buyer) pair to compute: buyers with an order before the snapshot. An
+-- incremental run computes only the pairs its pre-hooks left missing; they delete whole snapshot
+-- dates and whole persons, so a pair is missing exactly when no row of its date or no row of its
+-- person is left. Two small key lists replace matching every pair against the kept ones (1M:
+-- 7.5M kept pairs, 12 s of a 20 s run).
 targets as (
     select
         snapshot_bounds.snapshot_date,
@@ -79,10 +82,8 @@ targets as (
     from snapshot_bounds
     inner join first_orders on snapshot_bounds.snapshot_at > first_orders.first_order_at
     {% if is_incremental() %}
-    left join (select snapshot_date, customer_key from {{ this }}) as kept
-        on snapshot_bounds.snapshot_date = kept.snapshot_date
-        and first_orders.customer_key = kept.customer_key
-    where kept.customer_key is null
+    where snapshot_bounds.snapshot_date not in (select distinct snapshot_date from {{ this }})
+        or first_orders.customer_key not in (select distinct customer_key from {{ this }})
     {% endif %}
 ),
 
@@ -108,8 +109,9 @@ order_facts as (
         and targets.snapshot_at > orders.ordered_at
 ),
 
--- an event day meets the few snapshot dates whose window holds it; a pair that is not a target
--- has no order fact and is dropped by the aggregate
+-- an event day meets the few snapshot dates whose window holds it. A pair that is not a target
+-- has no order fact and is dropped by the aggregate; an incremental run, whose targets are few,
+-- drops them before it (a full build computes every pair, and the join would only cost).
 event_facts as (
     select
         snapshot_bounds.snapshot_date,
@@ -126,6 +128,11 @@ event_facts as (
     inner join snapshot_bounds
         on days.event_date <= snapshot_bounds.snapshot_date
         and days.event_date > {{ dbt.dateadd('day', -30, 'snapshot_bounds.snapshot_date') }}
+    {% if is_incremental() %}
+    inner join targets
+        on snapshot_bounds.snapshot_date = targets.snapshot_date
+        and persons.customer_key = targets.customer_key
+    {% endif %}
     where persons.customer_key is not null
 ),
 
