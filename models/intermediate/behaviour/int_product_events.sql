@@ -32,7 +32,7 @@ events as (
     from {{ ref('stg_raw__events') }}
     where event_name in ('Product Viewed', 'Product Added', 'Product Removed')
     {% if is_incremental() %}
-        and {{ is_unprocessed_delivery('_loaded_at', '_ingest_id') }}
+        and {{ is_unprocessed_delivery('_loaded_at', '_ingest_id', ref('stg_raw__events')) }}
     {% endif %}
 ),
 

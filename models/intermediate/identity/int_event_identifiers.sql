@@ -20,7 +20,7 @@ events as (
     select user_id, email, anonymous_id, device_id, event_at, _loaded_at, _ingest_id
     from {{ ref('stg_raw__events') }}
     {% if is_incremental() %}
-    where {{ is_unprocessed_delivery('_loaded_at', '_ingest_id') }}
+    where {{ is_unprocessed_delivery('_loaded_at', '_ingest_id', ref('stg_raw__events')) }}
     {% endif %}
 ),
 
