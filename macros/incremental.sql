@@ -72,15 +72,25 @@
 {% macro is_unprocessed_delivery(loaded_at, ingest_id, relation=none) -%}
     (
         {%- if relation is not none %}
-        {{ loaded_at }} in (
-            select deliveries._loaded_at
-            from (select distinct _loaded_at, _ingest_id from {{ relation }}) as deliveries
-            where {{ unprocessed_delivery_condition('deliveries._loaded_at', 'deliveries._ingest_id') }}
-        )
+        {{ loaded_at }} in (select _loaded_at from ({{ unprocessed_deliveries(relation) }}) as unprocessed)
         and
         {%- endif %}
         {{ unprocessed_delivery_condition(loaded_at, ingest_id) }}
     )
+{%- endmacro %}
+
+
+{#- The deliveries of `relation` this model has not processed: its distinct (_loaded_at,
+    _ingest_id) pairs that meet is_unprocessed_delivery's condition, `_ingest_id` as `_ingest_key`
+    (null as ''). The condition reads nothing of a row but that pair, so joining rows to these on
+    `_loaded_at` and `coalesce(_ingest_id, '') = _ingest_key` keeps exactly the rows it is true
+    for. A join is what DuckDB filters the scan with in every plan; the IN list of
+    is_unprocessed_delivery is not pushed into the scan beside another filter on the same rows
+    (int_product_events). Use only under is_incremental(). -#}
+{% macro unprocessed_deliveries(relation) -%}
+    select deliveries._loaded_at, coalesce(deliveries._ingest_id, '') as _ingest_key
+    from (select distinct _loaded_at, _ingest_id from {{ relation }}) as deliveries
+    where {{ unprocessed_delivery_condition('deliveries._loaded_at', 'deliveries._ingest_id') }}
 {%- endmacro %}
 
 

@@ -16,24 +16,28 @@ with
 
 events as (
     select
-        event_id,
-        user_id,
-        email,
-        anonymous_id,
-        device_id,
-        event_at,
-        event_name,
-        product_id,
-        product_category,
-        product_price,
-        product_quantity,
-        _loaded_at,
-        _ingest_id
-    from {{ ref('stg_raw__events') }}
-    where event_name in ('Product Viewed', 'Product Added', 'Product Removed')
+        events.event_id,
+        events.user_id,
+        events.email,
+        events.anonymous_id,
+        events.device_id,
+        events.event_at,
+        events.event_name,
+        events.product_id,
+        events.product_category,
+        events.product_price,
+        events.product_quantity,
+        events._loaded_at,
+        events._ingest_id
+    from {{ ref('stg_raw__events') }} as events
     {% if is_incremental() %}
-        and {{ is_unprocessed_delivery('_loaded_at', '_ingest_id', ref('stg_raw__events')) }}
+    -- a join, not is_unprocessed_delivery: beside the name filter only a join skips the storage
+    -- of older deliveries (macros/incremental.sql)
+    inner join ({{ unprocessed_deliveries(ref('stg_raw__events')) }}) as unprocessed
+        on events._loaded_at = unprocessed._loaded_at
+        and coalesce(events._ingest_id, '') = unprocessed._ingest_key
     {% endif %}
+    where events.event_name in ('Product Viewed', 'Product Added', 'Product Removed')
 ),
 
 final as (
