@@ -40,7 +40,7 @@
     them (a new one may copy an old one). The wide columns are read only for those rows: the
     touched rows are matched by `_raw_row_id` (new_delivery_row_ids), and a new delivery's ids
     are the newest, so the scan skips the row groups of older deliveries (1M, a day's delivery:
-    base_raw__events 25.7 s -> 10 s alone, DECISIONLOG "A day's delivery reads its own rows"). -#}
+    base_raw__events 21 s -> 10 s alone, DECISIONLOG "A day's delivery reads its own rows"). -#}
 {% macro copy_numbered_rows(table_name, columns, key_columns, check_reason, version_order, key_expressions=none) -%}
     {%- set raw = source('raw', table_name) -%}
     {%- set cleaned_keys = key_expressions or key_expression_list(key_columns) -%}
