@@ -58,6 +58,9 @@ links as (
     {% endfor %}
 ),
 
+-- grouped by the five parts of a link, and the node names made once per link afterwards:
+-- grouping by the two names as well hashed every link's strings twice (a million customers:
+-- 15.6M links, 29-33 s -> 16-17 s)
 final as (
     select
         {{ dbt.concat(["id_type_a", "':'", "id_value_a"]) }} as node_a,
@@ -67,10 +70,20 @@ final as (
         id_type_b,
         id_value_b,
         seen_in,
-        min(first_seen_at) as first_seen_at,
-        max(last_seen_at) as last_seen_at
-    from links
-    group by 1, 2, 3, 4, 5, 6, 7
+        first_seen_at,
+        last_seen_at
+    from (
+        select
+            id_type_a,
+            id_value_a,
+            id_type_b,
+            id_value_b,
+            seen_in,
+            min(first_seen_at) as first_seen_at,
+            max(last_seen_at) as last_seen_at
+        from links
+        group by 1, 2, 3, 4, 5
+    ) as grouped
 )
 
 select * from final
